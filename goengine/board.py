@@ -1,0 +1,324 @@
+"""Go rules for play: a Board that knows chains, liberties, captures, ko and scoring.
+
+The heavy lifting happens in the numba kernels of ``goengine._board_core``; this class
+holds the state arrays, the move history (for undo, superko and SGF output) and the
+rules choices:
+
+- suicide is illegal; simple ko always applies; positional superko (no repetition of a
+  whole-board position) is optional, for play against engines that use it;
+- scoring is Tromp-Taylor area scoring (stones + empty regions reaching one colour only)
+  with komi;
+- handicap stones follow GTP's fixed placement; SGF setup stones (AB/AW/AE) can be placed
+  at any time and count as a step that ``undo`` takes back.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from goengine import _board_core as core
+from goengine.coords import BLACK, EMPTY, WHITE, check_size, from_rc, opponent, pass_point, to_gtp
+
+_REASONS = {core.OCCUPIED: "occupied", core.SUICIDE: "suicide", core.KO: "ko"}
+
+
+class IllegalMove(ValueError):
+    """A move the rules forbid; ``reason`` is 'occupied', 'suicide', 'ko' or 'superko'."""
+
+    def __init__(self, reason: str, point: int, color: int):
+        super().__init__(f"illegal move ({reason})")
+        self.reason = reason
+        self.point = point
+        self.color = color
+
+
+@lru_cache(maxsize=None)
+def _tables(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Neighbour and Zobrist tables, built once per board size."""
+    return core.neighbour_table(size), core.zobrist_table(size)
+
+
+def fixed_handicap_points(size: int, stones: int) -> list[int]:
+    """GTP's fixed handicap placement (GTP 2, section 4.1.1) as flat points.
+
+    Stones go on the 4th line on boards of 13 and more, the 3rd line below that; odd
+    boards of 9 and more take up to 9 stones, other boards of 7 and more up to 4.
+    """
+    largest = 0 if size < 7 else (9 if size % 2 == 1 and size >= 9 else 4)
+    if not 2 <= stones <= largest:
+        raise ValueError(f"no fixed placement for {stones} handicap stones on {size}x{size}")
+    edge = 3 if size >= 13 else 2
+    low, mid, high = edge, size // 2, size - 1 - edge  # row/col indices, row 0 at the top
+
+    def rc(row: int, col: int) -> int:
+        return from_rc(row, col, size)
+
+    corners = [rc(high, low), rc(low, high), rc(low, low), rc(high, high)]  # D4 Q16 D16 Q4 order
+    sides_lr = [rc(mid, low), rc(mid, high)]
+    sides_tb = [rc(high, mid), rc(low, mid)]
+    centre = rc(mid, mid)
+    layouts = {
+        2: corners[:2],
+        3: corners[:3],
+        4: corners,
+        5: corners + [centre],
+        6: corners + sides_lr,
+        7: corners + sides_lr + [centre],
+        8: corners + sides_lr + sides_tb,
+        9: corners + sides_lr + sides_tb + [centre],
+    }
+    return layouts[stones]
+
+
+class Board:
+    """A Go board with its history.  See docs/design.md for the full API."""
+
+    def __init__(self, size: int = 19, komi: float = 7.5, superko: bool = False):
+        self.size = check_size(size)
+        self.komi = float(komi)
+        self.superko = superko
+        self.pass_point = pass_point(size)
+        self._nbr, self._zob = _tables(size)
+        points = size * size
+        self._color = np.zeros(points, dtype=np.int8)
+        self._head = np.full(points, -1, dtype=np.int16)
+        self._nxt = np.arange(points, dtype=np.int16)
+        self._csize = np.zeros(points, dtype=np.int16)
+        self._libs = np.zeros(points, dtype=np.int16)
+        self._seen = np.zeros(points, dtype=np.int64)
+        self._touched = np.empty(4 * points, dtype=np.int64)
+        self._stamp = 0
+        self.to_play = BLACK
+        self.ko_point = -1
+        self.zobrist = 0
+        self.captures = {BLACK: 0, WHITE: 0}
+        self.history: list[tuple[int, int]] = []
+        self.handicap = 0
+        self._seen_positions: set[int] = {0}
+        self._undo_stack: list[tuple] = []
+
+    # --- reading the position -------------------------------------------------------
+
+    @property
+    def stones(self) -> np.ndarray:
+        """Flat int8 stones (0 empty, 1 black, 2 white), read-only."""
+        view = self._color.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def move_number(self) -> int:
+        return len(self.history)
+
+    @property
+    def consecutive_passes(self) -> int:
+        count = 0
+        for _, point in reversed(self.history):
+            if point != self.pass_point:
+                break
+            count += 1
+        return count
+
+    def recent_moves(self, n: int = 8) -> np.ndarray:
+        """Points of the last ``n`` moves, most recent first; -1 for a pass or no move."""
+        out = np.full(n, -1, dtype=np.int16)
+        for i, (_, point) in enumerate(reversed(self.history[-n:])):
+            out[i] = point if point != self.pass_point else -1
+        return out
+
+    def liberties(self, point: int) -> int:
+        """Liberties of the chain at ``point`` (0 on an empty point)."""
+        head = self._head[point]
+        return int(self._libs[head]) if head >= 0 else 0
+
+    def chain(self, point: int) -> list[int]:
+        """All stones of the chain at ``point`` (empty list on an empty point)."""
+        if self._head[point] < 0:
+            return []
+        stones, s = [point], int(self._nxt[point])
+        while s != point:
+            stones.append(s)
+            s = int(self._nxt[s])
+        return sorted(stones)
+
+    def _ko_for(self, color: int) -> int:
+        """The simple-ko point, which binds only the player who moves right after the capture."""
+        return self.ko_point if color == self.to_play else -1
+
+    def illegal_reason(self, point: int, color: int | None = None) -> str | None:
+        """None if ``color`` (default: side to move) may play ``point``, else why not."""
+        color = self.to_play if color is None else color
+        if point == self.pass_point:
+            return None
+        if not 0 <= point < self.pass_point:
+            return "off board"
+        code = core.legal_code(self._color, self._head, self._libs, self._nbr, point, color, self._ko_for(color))
+        if code != core.LEGAL:
+            return _REASONS[code]
+        if self.superko and self._repeats(point, color):
+            return "superko"
+        return None
+
+    def is_legal(self, point: int, color: int | None = None) -> bool:
+        return self.illegal_reason(point, color) is None
+
+    def _repeats(self, point: int, color: int) -> bool:
+        after = core.hash_after(self._color, self._head, self._nxt, self._libs, self._nbr, self._zob, point, color, self.zobrist)
+        return int(after) in self._seen_positions
+
+    def legal_mask(self, color: int | None = None) -> np.ndarray:
+        """Boolean mask over the board points (not pass) of the legal moves."""
+        color = self.to_play if color is None else color
+        mask = np.zeros(self.pass_point, dtype=bool)
+        for point in np.flatnonzero(self._color == EMPTY):
+            mask[point] = self.illegal_reason(int(point), color) is None
+        return mask
+
+    def is_eye(self, point: int, color: int) -> bool:
+        """True if ``point`` is a single-point true eye of ``color``: every neighbour is
+        ``color`` and the diagonals hold no more than the tolerated opponent stones (none on
+        the edge, one in the middle).  Filling such a point is never a good move."""
+        if self._color[point] != EMPTY:
+            return False
+        row, col = divmod(point, self.size)
+        for q in self._nbr[point]:
+            if q >= 0 and self._color[q] != color:
+                return False
+        enemy, on_board = 0, 0
+        for dr in (-1, 1):
+            for dc in (-1, 1):
+                r, c = row + dr, col + dc
+                if 0 <= r < self.size and 0 <= c < self.size:
+                    on_board += 1
+                    enemy += self._color[r * self.size + c] == opponent(color)
+        return enemy == 0 if on_board < 4 else enemy <= 1
+
+    # --- changing the position ------------------------------------------------------
+
+    def _save(self) -> None:
+        self._undo_stack.append(
+            (
+                self._color.copy(),
+                self._head.copy(),
+                self._nxt.copy(),
+                self._csize.copy(),
+                self._libs.copy(),
+                self.to_play,
+                self.ko_point,
+                self.zobrist,
+                dict(self.captures),
+                len(self.history),
+                self.handicap,
+                set(self._seen_positions) if self.superko else None,
+            )
+        )
+
+    def play(self, point: int, color: int | None = None) -> None:
+        """Play ``point`` (or PASS) for ``color`` (default: side to move); raise IllegalMove."""
+        color = self.to_play if color is None else color
+        if color not in (BLACK, WHITE):
+            raise ValueError(f"not a colour: {color!r}")
+        reason = self.illegal_reason(point, color)
+        if reason is not None:
+            raise IllegalMove(reason, point, color)
+        self._save()
+        if point == self.pass_point:
+            self.ko_point = -1
+        else:
+            captured, ko, delta, self._stamp = core.play_stone(
+                self._color, self._head, self._nxt, self._csize, self._libs, self._nbr, self._zob,
+                point, color, self._seen, self._stamp, self._touched,
+            )
+            self.captures[color] += captured
+            self.ko_point = ko
+            self.zobrist ^= int(delta)
+            if self.superko:
+                self._seen_positions.add(self.zobrist)
+        self.history.append((color, point))
+        self.to_play = opponent(color)
+
+    def setup(self, black=(), white=(), empty=()) -> None:
+        """Place SGF setup stones (AB/AW/AE); captures are not resolved, as in SGF."""
+        self._save()
+        for points, color in ((black, BLACK), (white, WHITE), (empty, EMPTY)):
+            for point in points:
+                self._color[point] = color
+        core.rebuild_chains(self._color, self._head, self._nxt, self._csize, self._libs, self._nbr)
+        self.zobrist = 0
+        for point in np.flatnonzero(self._color):
+            self.zobrist ^= int(self._zob[self._color[point], point])
+        self.ko_point = -1
+        if self.superko:
+            self._seen_positions.add(self.zobrist)
+
+    def place_handicap(self, stones: int) -> list[int]:
+        """Put GTP's fixed handicap stones on an empty board; white moves next."""
+        if self.history or np.any(self._color):
+            raise ValueError("handicap stones go on an empty board")
+        points = fixed_handicap_points(self.size, stones)
+        self.place_free_handicap(points)
+        return points
+
+    def place_free_handicap(self, points) -> None:
+        """Black stones placed where the caller chose (GTP set_free_handicap); white next."""
+        self.setup(black=points)
+        self.handicap = len(points)
+        self.to_play = WHITE
+
+    def undo(self) -> None:
+        """Take back the last move or setup step; IndexError when there is nothing to undo."""
+        if not self._undo_stack:
+            raise IndexError("nothing to undo")
+        (
+            color, head, nxt, csize, libs,
+            self.to_play, self.ko_point, self.zobrist, captures, moves, self.handicap, seen,
+        ) = self._undo_stack.pop()
+        # copies: a Board.copy() may share the saved arrays
+        self._color, self._head, self._nxt = color.copy(), head.copy(), nxt.copy()
+        self._csize, self._libs, self.captures = csize.copy(), libs.copy(), dict(captures)
+        del self.history[moves:]
+        if seen is not None:
+            self._seen_positions = seen
+
+    def copy(self) -> "Board":
+        """An independent board with the same position and history."""
+        other = Board.__new__(Board)
+        other.__dict__.update(self.__dict__)
+        for name in ("_color", "_head", "_nxt", "_csize", "_libs", "_seen"):
+            setattr(other, name, getattr(self, name).copy())
+        other._touched = np.empty_like(self._touched)
+        other.captures = dict(self.captures)
+        other.history = list(self.history)
+        other._seen_positions = set(self._seen_positions)
+        other._undo_stack = list(self._undo_stack)
+        return other
+
+    # --- scoring ---------------------------------------------------------------------
+
+    def area_ownership(self) -> np.ndarray:
+        """Per point: BLACK or WHITE if it counts for that colour by area, EMPTY for dame."""
+        return core.area_owner(self._color, self._nbr)
+
+    def area_score(self) -> float:
+        """Tromp-Taylor score: black area - white area - komi (> 0 means black wins)."""
+        owner = self.area_ownership()
+        return float(np.count_nonzero(owner == BLACK) - np.count_nonzero(owner == WHITE)) - self.komi
+
+    def result(self) -> str:
+        """SGF-style result of the area score, e.g. 'B+3.5', 'W+0.5' or '0' for a draw."""
+        score = self.area_score()
+        if score == 0:
+            return "0"
+        return f"{'B' if score > 0 else 'W'}+{abs(score):g}"
+
+    def __str__(self) -> str:
+        symbols = {EMPTY: ".", BLACK: "X", WHITE: "O"}
+        letters = "  " + " ".join(to_gtp(c, self.size)[0] for c in range(self.size))
+        lines = [letters]
+        for row in range(self.size):
+            cells = " ".join(symbols[int(v)] for v in self._color[row * self.size:(row + 1) * self.size])
+            lines.append(f"{self.size - row:2d} {cells} {self.size - row:2d}")
+        lines.append(letters)
+        return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Prepared training data: compact position records, the prepare job and torch loading."""

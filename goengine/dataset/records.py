@@ -1,0 +1,72 @@
+"""Compact, fixed-size training records on disk.
+
+A prepared data set stores *positions*, not feature planes: 48 planes of 19x19 bytes
+would need ~17 KB per position (~490 GB for the Tygem set), while the stones as two
+bit planes plus the few facts the features need (side to move, ko point, the last 8
+moves) take ~120 bytes.  Features are computed on the fly by the data loader, which
+is fast enough (see docs/benchmarks.md) and keeps the whole 28M-position set under
+5 GB.  Records have one numpy structured dtype and live in ``.npy`` shards that are
+memory-mapped, so training streams them without loading a shard into RAM.
+
+Shards are written to a temporary name and renamed into place, so an interrupted
+run never leaves a file that later reads as a complete shard.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+RECENT_MOVES = 8  # how many past moves a record keeps (turns-since planes need 8)
+
+
+def record_dtype(size: int) -> np.dtype:
+    """The record layout for a ``size`` x ``size`` board."""
+    packed = (size * size + 7) // 8
+    return np.dtype(
+        [
+            ("black", np.uint8, (packed,)),  # np.packbits of the black-stone plane
+            ("white", np.uint8, (packed,)),  # np.packbits of the white-stone plane
+            ("to_play", np.uint8),  # BLACK or WHITE
+            ("ko", np.int16),  # simple-ko point illegal for to_play, -1 for none
+            ("recent", np.int16, (RECENT_MOVES,)),  # last moves' points, newest first, -1 pass/none
+            ("move", np.int16),  # the expert's move (a board point; passes are not stored)
+            ("game", np.uint32),  # index of the game in the prepared set
+            ("move_number", np.uint16),  # 1-based number of `move` in its game
+        ]
+    )
+
+
+def pack_position(record: np.void, stones: np.ndarray, to_play: int, ko: int, recent: np.ndarray) -> None:
+    """Fill the position fields of one record from a flat int8 stones array."""
+    record["black"] = np.packbits(stones == 1)
+    record["white"] = np.packbits(stones == 2)
+    record["to_play"] = to_play
+    record["ko"] = ko
+    record["recent"] = recent
+
+
+def unpack_stones(records: np.ndarray, size: int) -> np.ndarray:
+    """Records -> int8 stones of shape (len(records), size*size): 0 empty, 1 black, 2 white."""
+    points = size * size
+    black = np.unpackbits(records["black"], axis=-1, count=points)
+    white = np.unpackbits(records["white"], axis=-1, count=points)
+    return (black + 2 * white).astype(np.int8)
+
+
+def write_shard(path: Path, records: np.ndarray) -> None:
+    """Write records as an .npy file atomically (temp file, fsync, rename)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as handle:
+        np.save(handle, records, allow_pickle=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def open_shard(path: Path) -> np.ndarray:
+    """Memory-map a shard read-only (no pickles: structured dtypes load without them)."""
+    return np.load(path, mmap_mode="r", allow_pickle=False)
