@@ -39,13 +39,13 @@ def record_dtype(size: int) -> np.dtype:
     )
 
 
-def pack_position(record: np.void, stones: np.ndarray, to_play: int, ko: int, recent: np.ndarray) -> None:
-    """Fill the position fields of one record from a flat int8 stones array."""
-    record["black"] = np.packbits(stones == 1)
-    record["white"] = np.packbits(stones == 2)
-    record["to_play"] = to_play
-    record["ko"] = ko
-    record["recent"] = recent
+def pack_positions(out: np.ndarray, stones: np.ndarray, to_play, ko, recent) -> None:
+    """Fill the position fields of records ``out`` from int8 stones of shape (B, size*size)."""
+    out["black"] = np.packbits(stones == 1, axis=-1)
+    out["white"] = np.packbits(stones == 2, axis=-1)
+    out["to_play"] = to_play
+    out["ko"] = ko
+    out["recent"] = recent
 
 
 def unpack_stones(records: np.ndarray, size: int) -> np.ndarray:
