@@ -15,7 +15,9 @@ a short, stable reason (the ``reason`` of the :class:`Skip`):
 ``non-square board``             ``SZ[19:13]``
 ``board size N``                 a size outside ``allowed_sizes`` (or outside 2..25)
 ``bad setup``                    malformed ``AB``/``AW``/``AE``, or a point both black and white
-``setup stones after the root``  ``AB``/``AW``/``AE`` in a later node (edited positions, problems)
+``setup stones after the root``  ``AB``/``AW``/``AE`` once moves have begun (edited positions,
+                                 problems); setup in the nodes before the first move is part
+                                 of the initial position (Fox puts handicap stones there)
 ``two moves in one node``        ``B`` and ``W`` in the same node
 ``bad move``                     a move off the board or malformed
 ``no moves``                     the main line has no ``B``/``W`` at all
@@ -45,7 +47,8 @@ class GameRecord:
     """A game's main line and the root facts needed to replay and label it.
 
     Points are flat (``row * size + col``, row 0 at the top, ``PASS = size * size``),
-    colours are ``goengine.coords.BLACK``/``WHITE``.  ``komi`` is in points (see
+    colours are ``goengine.coords.BLACK``/``WHITE``.  ``setup_black``/``setup_white`` are
+    the stones on the board before the first move.  ``komi`` is in points (see
     :func:`parse_komi`).  ``name`` says where the game came from, e.g.
     ``month.tar.bz2!month/123.sgf`` or ``collection.sgf.gz#17``.
     """
@@ -95,14 +98,18 @@ class Skip(Exception):
 def read_game(data: bytes, name: str, allowed_sizes=(19,)) -> GameRecord:
     """Parse one SGF game (the first game tree in ``data``); main line only.
 
-    Raises :class:`Skip` for anything unusable, never another exception.
+    Raises :class:`Skip` for anything unusable, never another exception.  ``data`` may
+    also be a str (taken as UTF-8), which is handy for records built in code.
     """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     nodes = _main_line(data)
     root = nodes[0]
     _check_game_type(root)
     size = _board_size(root, allowed_sizes)
-    setup_black, setup_white = _root_setup(root, size)
-    moves = _moves(nodes, size)
+    first = _first_move_index(nodes)
+    setup_black, setup_white = _initial_setup(nodes[: first + 1], size)
+    moves = _moves(nodes[first:], size)
     if not moves:
         raise Skip("no moves")
     handicap = _handicap(root)
@@ -120,11 +127,11 @@ def read_game(data: bytes, name: str, allowed_sizes=(19,)) -> GameRecord:
         date=_text(root, "DT", encoding),
         rules=_text(root, "RU", encoding),
         name=name,
-        first_player=_player(_raw(root, "PL")) or default_first_player(moves, handicap, setup_black or setup_white),
+        first_player=_player(_raw(root, "PL")) or default_first_player(moves, handicap, bool(setup_black or setup_white)),
     )
 
 
-def default_first_player(moves, handicap: int, has_setup) -> int:
+def default_first_player(moves, handicap: int, has_setup: bool) -> int:
     """Who moves first when ``PL`` does not say: the first move's colour, else Black,
     except that White starts after handicap stones (the writer uses this to decide
     whether a ``PL`` is needed)."""
@@ -184,64 +191,82 @@ def _board_size(root: dict, allowed_sizes) -> int:
 
 
 @functools.lru_cache(maxsize=None)
-def _point_table(size: int) -> dict[bytes, int]:
-    """Raw SGF move value -> flat point, passes included, so a move costs one lookup."""
-    table = {bytes((97 + col, 97 + row)): row * size + col for row in range(size) for col in range(size)}
-    table[b""] = size * size
+def _move_table(size: int, color: int) -> dict[bytes, tuple[int, int]]:
+    """Raw SGF move value -> the (colour, point) move itself, passes included, so that a
+    move costs one lookup and no allocation."""
+    table = {bytes((97 + col, 97 + row)): (color, row * size + col) for row in range(size) for col in range(size)}
+    table[b""] = (color, size * size)
     if size <= 19:
-        table[b"tt"] = size * size
+        table[b"tt"] = (color, size * size)
     return table
 
 
+def _first_move_index(nodes: list[dict]) -> int:
+    """Index of the first node with a move (``len(nodes)`` when there is none)."""
+    for index, props in enumerate(nodes):
+        if "B" in props or "W" in props:
+            return index
+    return len(nodes)
+
+
 def _moves(nodes: list[dict], size: int) -> list[tuple[int, int]]:
-    """(colour, point) of every B/W along the main line; the hot loop of the reader.
+    """(colour, point) of every B/W from the first move on; the hot loop of the reader.
 
     A node holding only a move (the usual case) is handled without looking at anything
     else; other nodes are checked for setup stones and double moves first.
     """
-    table = _point_table(size)
-    root = nodes[0]
+    if not nodes:
+        return []
+    black, white = _move_table(size, BLACK), _move_table(size, WHITE)
+    first = nodes[0]
     moves = []
     for props in nodes:
-        if len(props) != 1:
-            _check_node(props, is_root=props is root)
         values = props.get("B")
-        color = BLACK
+        table = black
         if values is None:
             values = props.get("W")
-            color = WHITE
+            table = white
+        if values is None or len(props) != 1:
+            _check_node(props, setup_allowed=props is first)
             if values is None:
                 continue
-        point = table.get(values[0]) if len(values) == 1 else None
-        if point is None:
-            point = _lenient_move(values, table)
-        moves.append((color, point))
+        move = table.get(values[0]) if len(values) == 1 else None
+        moves.append(move or _lenient_move(values, table))
     return moves
 
 
-def _check_node(props: dict, is_root: bool) -> None:
+def _check_node(props: dict, setup_allowed: bool) -> None:
     if "B" in props and "W" in props:
         raise Skip("two moves in one node")
-    if not is_root and not _SETUP_PROPERTIES.isdisjoint(props):
+    if not setup_allowed and not _SETUP_PROPERTIES.isdisjoint(props):
         raise Skip("setup stones after the root")
 
 
-def _lenient_move(values: list[bytes], table: dict[bytes, int]) -> int:
+def _lenient_move(values: list[bytes], table: dict[bytes, tuple[int, int]]) -> tuple[int, int]:
     """A move value that missed the fast lookup: allow surrounding whitespace, else Skip."""
-    point = table.get(values[0].strip()) if len(values) == 1 else None
-    if point is None:
+    move = table.get(values[0].strip()) if len(values) == 1 else None
+    if move is None:
         raise Skip("bad move", b"][".join(values).decode("ascii", "replace"))
-    return point
+    return move
 
 
-def _root_setup(root: dict, size: int) -> tuple[list[int], list[int]]:
-    """Root AB/AW as sorted flat points, with AE removing stones (compressed lists allowed)."""
-    if _SETUP_PROPERTIES.isdisjoint(root):
-        return [], []
-    black, white, empty = (_point_set(root.get(key), size) for key in ("AB", "AW", "AE"))
-    if black & white:
-        raise Skip("bad setup", "a point is both black and white")
-    return sorted(black - empty), sorted(white - empty)
+def _initial_setup(nodes: list[dict], size: int) -> tuple[list[int], list[int]]:
+    """Stones on the board before the first move, as sorted flat points.
+
+    AB/AW/AE of every node up to the first move, applied in order (compressed point
+    lists allowed): mostly the root's handicap stones, sometimes a second node's.
+    """
+    black: set[int] = set()
+    white: set[int] = set()
+    for props in nodes:
+        if _SETUP_PROPERTIES.isdisjoint(props):
+            continue
+        add_black, add_white, empty = (_point_set(props.get(key), size) for key in ("AB", "AW", "AE"))
+        if add_black & add_white:
+            raise Skip("bad setup", "a point is both black and white")
+        black = (black | add_black) - add_white - empty
+        white = (white | add_white) - add_black - empty
+    return sorted(black), sorted(white)
 
 
 def _point_set(values: list[bytes] | None, size: int) -> set[int]:

@@ -20,7 +20,8 @@ What cannot be read is counted in ``counter`` under a named reason and the run g
 ``nested archive``              an archive inside an archive (not opened)
 ``unreadable archive member``   an encrypted zip member or one using an unsupported compression
 ``corrupt archive``             a damaged or truncated archive or compressed file; games read
-                                before the damage are kept
+                                before the damage are kept (a damaged zip member costs only
+                                that member; damage in a tar, being a stream, ends the tar)
 ``unreadable file``             an SGF file the operating system would not let us read
 ``game too large``              one game over ``GAME_LIMIT`` bytes (a runaway file, not a record)
 ``parse error``                 an SGF file with no game in it
@@ -29,6 +30,7 @@ What cannot be read is counted in ``counter`` under a named reason and the run g
 from __future__ import annotations
 
 import bz2
+import errno
 import gzip
 import logging
 import lzma
@@ -65,11 +67,12 @@ _KINDS = (
     (".tar.xz", ("tar", None)),
     (".txz", ("tar", None)),
 )
-_DECOMPRESSORS = {"gz": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}
+_DECOMPRESSORS = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}  # each takes a file object
 # what a damaged archive or compressed stream raises while being read
 _DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError, tarfile.TarError, zipfile.BadZipFile)
 # ... and what says the file itself could not be opened (the archive may be fine)
 _CANNOT_OPEN = (PermissionError, FileNotFoundError, IsADirectoryError)
+
 
 def iter_games(sources, allowed_sizes=(19,), counter: Counter | None = None) -> Iterator[GameRecord]:
     """Every readable game of every source, as :class:`GameRecord`.
@@ -109,7 +112,7 @@ def _existing_paths(sources) -> list[Path]:
     paths = [Path(source) for source in sources]
     for path in paths:
         if not path.exists():
-            raise FileNotFoundError(2, "SGF source not found", str(path))
+            raise FileNotFoundError(errno.ENOENT, "SGF source not found", str(path))
     return paths
 
 
@@ -127,16 +130,21 @@ def _blobs(paths: list[Path], counter: Counter) -> Iterator[tuple[str, bytes]]:
 
 
 def _walk(folder: Path, counter: Counter) -> Iterator[Path]:
-    """Files under ``folder``, recursively, in a stable (sorted) order."""
+    """Files under ``folder``, recursively, in sorted path order (reproducible runs).
 
-    def unreadable(error: OSError) -> None:
-        log.warning("cannot read %s: %s", error.filename, error.strerror)
+    Symbolic links to folders are not followed (no cycles); links to files are read.
+    """
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as error:
+        log.warning("cannot read %s: %s", folder, error.strerror)
         counter["unreadable file"] += 1
-
-    for root, dirs, files in os.walk(folder, onerror=unreadable):
-        dirs.sort()
-        for name in sorted(files):
-            yield Path(root, name)
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path), counter)
+        elif entry.is_file():
+            yield Path(entry.path)
 
 
 def _kind(name: str) -> tuple[str, str | None] | None:
@@ -178,7 +186,7 @@ def _file_blobs(path: Path, kind: tuple[str, str | None], counter: Counter) -> I
 
 
 def _decompressed(stream: BinaryIO, compression: str | None) -> BinaryIO:
-    return stream if compression is None else _DECOMPRESSORS[compression](fileobj=stream, mode="rb")
+    return stream if compression is None else _DECOMPRESSORS[compression](stream, "rb")
 
 
 # -- archives -----------------------------------------------------------------------------------
@@ -265,7 +273,7 @@ def _stream_blobs(stream: BinaryIO, name: str, counter: Counter) -> Iterator[tup
     """
     held = None
     count = 0
-    for game in split_games(stream):
+    for game in split_games(stream, GAME_LIMIT):
         count += 1
         if held is not None:
             yield f"{name}#{count - 1}", held
@@ -283,7 +291,7 @@ _GAME_START = re.compile(rb"\(\s*;")
 _PARTIAL_START = re.compile(rb"\(\s*\Z")
 # Inside a game: everything up to the next parenthesis, skipping whole [values] (which may
 # hold parentheses and escaped brackets).  Stops early at a value not yet complete.
-_TREE_RUN = re.compile(rb"(?:[^\[()]+|\[[^\\\]]*(?:\\.[^\\\]]*)*\])*", re.DOTALL)
+_TREE_RUN = re.compile(rb"[^\[()]*(?:\[[^\\\]]*(?:\\.[^\\\]]*)*\][^\[()]*)*", re.DOTALL)
 # The rest of a value whose '[' was already passed: stops at its ']' (or the buffer's end).
 _VALUE_REST = re.compile(rb"[^\\\]]*(?:\\.[^\\\]]*)*", re.DOTALL)
 _OPEN, _CLOSE, _BACKSLASH = ord("["), ord(")"), ord("\\")
@@ -298,15 +306,18 @@ def split_games(stream: BinaryIO, limit: int = GAME_LIMIT, chunk_size: int = CHU
     cut off by the end of the stream is yielded as it is (the reader will call it a
     parse error).  Memory stays below ``limit + chunk_size`` whatever the stream's size.
     """
-    buf = b""
+    buf = bytearray()  # deleting from the front of a bytearray is cheap
     pos = 0  # next byte of buf to scan
     start = 0  # where the current game begins in buf
     depth = 0  # open parentheses of the current game; 0 between games
     in_value = False
     too_large = False
-    while chunk := stream.read(chunk_size):
+    # read1: whatever one read of the underlying stream gives, so that a damaged
+    # compressed stream still delivers the games before the damage
+    while chunk := stream.read1(chunk_size):
         keep = start if depth and not too_large else pos
-        buf = buf[keep:] + chunk
+        del buf[:keep]
+        buf += chunk
         pos -= keep
         start -= keep
         while True:
@@ -334,10 +345,10 @@ def split_games(stream: BinaryIO, limit: int = GAME_LIMIT, chunk_size: int = CHU
                 elif char == _CLOSE:
                     depth -= 1
                     if depth == 0:
-                        yield None if too_large or pos - start > limit else buf[start:pos]
+                        yield None if too_large or pos - start > limit else bytes(buf[start:pos])
                 else:
                     depth += 1
         if depth and pos - start > limit:
             too_large = True
     if depth:
-        yield None if too_large else buf[start:]
+        yield None if too_large else bytes(buf[start:])
