@@ -1,0 +1,391 @@
+"""Training batches from a prepared data directory, for torch.
+
+A prepared directory (``goengine.dataset.prepare``) holds ``meta.json`` and ``.npy``
+shards of position records (``records.py``).  Shards are memory-mapped, never read
+into RAM: a batch gathers its records by fancy indexing, which only touches the pages
+it needs.  Feature planes are computed per batch with the feature set's vectorised
+``encode_batch`` (numba) and a random dihedral symmetry is applied to planes and
+target moves together.
+
+Batches, not items, are the unit: item ``s`` of :class:`TrainBatches` *is* the batch
+of training step ``s``.  Its records and symmetries are a pure function of
+``(seed, step, rank, world_size, batch_size)``:
+
+* epoch ``e = s // steps_per_epoch`` visits the positions in a pseudo-random order
+  ``perm_e`` (a keyed Feistel bijection on ``[0, n)``: O(1) memory whatever ``n``, and
+  any batch can be computed directly without materialising the permutation);
+* step ``s`` of rank ``r`` takes positions ``perm_e[(j*W + r)*B : (j*W + r + 1)*B]``
+  with ``j = s % steps_per_epoch``, so the ranks of a DDP job read disjoint slices;
+* symmetries come from a generator seeded by ``(seed, step, rank)``.
+
+So resuming at step ``s`` restarts the stream exactly where it stopped, with any
+number of DataLoader workers (the sampler hands step numbers to workers in order).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from goengine.dataset.records import RECENT_MOVES, open_shard, record_dtype, unpack_stones
+
+META_FORMAT_VERSIONS = (1,)
+Encoder = Callable[..., np.ndarray]  # (stones[B,P], to_play[B], ko[B], recent[B,8], size) -> uint8[B,C,N,N]
+
+
+class DataError(ValueError):
+    """A prepared data directory that cannot be used."""
+
+
+# --------------------------------------------------------------------------- meta & shards
+
+
+def read_meta(root: str | os.PathLike) -> dict:
+    root = Path(root)
+    path = root / "meta.json"
+    if not root.is_dir():
+        raise DataError(f"data directory not found: {root}")
+    if not path.is_file():
+        raise DataError(f"{root} is not a prepared data directory (no meta.json); run `prepare` first")
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
+    if meta.get("format_version") not in META_FORMAT_VERSIONS:
+        raise DataError(f"{path}: unsupported format_version {meta.get('format_version')!r}")
+    if "board_size" not in meta or "splits" not in meta:
+        raise DataError(f"{path}: missing board_size or splits")
+    return meta
+
+
+class PreparedData:
+    """One split (``train``/``val``) of a prepared directory: global index -> record."""
+
+    def __init__(self, root: str | os.PathLike, split: str = "train") -> None:
+        self.root = Path(root)
+        meta = read_meta(self.root)
+        self.split = split
+        self.size = int(meta["board_size"])
+        names = meta["splits"].get(split, [])
+        self.paths = [self.root / name for name in names]
+        dtype = record_dtype(self.size)
+        lengths = []
+        for path in self.paths:
+            if not path.is_file():
+                raise DataError(f"shard listed in meta.json is missing: {path}")
+            shard = open_shard(path)
+            if shard.dtype != dtype:
+                raise DataError(f"{path}: records are not {self.size}x{self.size} position records")
+            lengths.append(len(shard))
+            del shard
+        self.offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
+        self._shards: list[np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_shards"] = None  # pickling a memmap would copy its data; workers reopen
+        return state
+
+    @property
+    def shards(self) -> list[np.ndarray]:
+        if self._shards is None:
+            self._shards = [open_shard(path) for path in self.paths]
+        return self._shards
+
+    def gather(self, indices: np.ndarray) -> np.ndarray:
+        """Records at the given global indices, in the given order."""
+        indices = np.asarray(indices, dtype=np.int64)
+        if len(indices) and (indices.min() < 0 or indices.max() >= len(self)):
+            raise IndexError("record index out of range")
+        out = np.empty(len(indices), dtype=record_dtype(self.size))
+        shard_of = np.searchsorted(self.offsets, indices, side="right") - 1
+        for shard_id in np.unique(shard_of):
+            where = np.nonzero(shard_of == shard_id)[0]
+            local = indices[where] - self.offsets[shard_id]
+            order = np.argsort(local, kind="stable")  # sorted reads are kinder to the page cache
+            out[where[order]] = self.shards[shard_id][local[order]]
+        return out
+
+
+# --------------------------------------------------------------------------- permutation
+
+
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(values: np.ndarray, key: np.uint64) -> np.ndarray:
+    """splitmix64 finaliser of ``values + key`` (uint64 arithmetic wraps)."""
+    z = (values + key) * _GOLDEN
+    z ^= z >> np.uint64(30)
+    z *= _MIX1
+    z ^= z >> np.uint64(27)
+    z *= _MIX2
+    z ^= z >> np.uint64(31)
+    return z
+
+
+class Permutation:
+    """A pseudo-random bijection of ``[0, n)`` keyed by ``(seed, epoch)``.
+
+    A 4-round balanced Feistel network on the smallest even-bit power of two >= n,
+    with cycle walking to stay inside ``[0, n)``.  ``perm(i)`` for a batch of ``i``
+    costs a few vector operations and no memory proportional to n.
+    """
+
+    ROUNDS = 4
+
+    def __init__(self, n: int, seed: int, epoch: int) -> None:
+        if n < 1:
+            raise ValueError("cannot permute an empty range")
+        self.n = int(n)
+        bits = max(2, (self.n - 1).bit_length())
+        bits += bits % 2
+        self.half = np.uint64(bits // 2)
+        self.mask = np.uint64((1 << (bits // 2)) - 1)
+        self.keys = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(epoch), 0x60E9]).generate_state(
+            self.ROUNDS, np.uint64
+        )
+
+    def _feistel(self, x: np.ndarray) -> np.ndarray:
+        left = x >> self.half
+        right = x & self.mask
+        for key in self.keys:
+            left, right = right, left ^ (_mix(right, key) & self.mask)
+        return (left << self.half) | right
+
+    def __call__(self, indices: np.ndarray) -> np.ndarray:
+        x = self._feistel(np.asarray(indices, dtype=np.uint64))
+        outside = x >= self.n
+        while outside.any():  # cycle walking: expected < 4 rounds, domain <= 4n
+            x[outside] = self._feistel(x[outside])
+            outside = x >= self.n
+        return x.astype(np.int64)
+
+
+# --------------------------------------------------------------------------- features & symmetry
+
+
+def _feature_set(name: str):
+    from goengine.features import get_feature_set  # written by the features engineer
+
+    return get_feature_set(name)
+
+
+def feature_set_name(features) -> str:
+    if isinstance(features, str):
+        return features
+    return str(getattr(features, "name", None) or getattr(features, "feature_set_name", None)
+               or getattr(features, "__name__", "custom"))
+
+
+def _encoder_of(features) -> Encoder:
+    if isinstance(features, str):
+        return _feature_set(features).encode_batch
+    if hasattr(features, "encode_batch"):
+        return features.encode_batch
+    if callable(features):
+        return features
+    raise TypeError(f"not a feature set, feature set name or encoder: {features!r}")
+
+
+def num_planes(features, size: int = 19) -> int:
+    """How many planes ``features`` produces (asks the feature set, or encodes one position)."""
+    if isinstance(features, str):
+        return int(_feature_set(features).num_planes)
+    if hasattr(features, "num_planes"):
+        return int(features.num_planes)
+    encode = _encoder_of(features)
+    planes = encode(
+        np.zeros((1, size * size), np.int8), np.ones(1, np.uint8), np.full(1, -1, np.int16),
+        np.full((1, RECENT_MOVES), -1, np.int16), size,
+    )
+    return int(planes.shape[1])
+
+
+def _dihedral_fallback(x: torch.Tensor, k: int) -> torch.Tensor:
+    """Symmetry k of 0..7 on the last two dims: transpose if k >= 4, then rotate k % 4."""
+    if k >= 4:
+        x = x.transpose(-1, -2)
+    return torch.rot90(x, k % 4, dims=(-2, -1))
+
+
+_MOVE_TABLES: dict[int, torch.Tensor] = {}
+
+
+def _move_table(size: int) -> torch.Tensor:
+    """table[k, p] = where point p goes under symmetry k (derived from the plane transform)."""
+    if size not in _MOVE_TABLES:
+        grid = torch.arange(size * size).reshape(size, size)
+        table = torch.empty(8, size * size, dtype=torch.int64)
+        for k in range(8):
+            moved = _dihedral_fallback(grid, k).reshape(-1)  # moved[q] = the point that lands on q
+            table[k, moved] = torch.arange(size * size)
+        _MOVE_TABLES[size] = table
+    return _MOVE_TABLES[size]
+
+
+def _fallback_transform_batch(x: torch.Tensor, ks: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for k in torch.unique(ks).tolist():
+        where = (ks == k).nonzero().flatten()
+        out[where] = _dihedral_fallback(x[where], int(k))
+    return out
+
+
+def _fallback_transform_moves(moves: torch.Tensor, ks: torch.Tensor, size: int) -> torch.Tensor:
+    table = _move_table(size)
+    moves = moves.to(torch.int64)
+    points = moves.clamp(0, size * size - 1)
+    moved = table[ks.to(torch.int64), points]
+    return torch.where(moves < size * size, moved, moves)  # pass stays pass
+
+
+def symmetry_functions():
+    """(transform_batch_torch, transform_moves_torch): the features package's when present."""
+    try:
+        from goengine.features.symmetry import transform_batch_torch, transform_moves_torch
+    except ImportError:
+        return _fallback_transform_batch, _fallback_transform_moves
+    return transform_batch_torch, transform_moves_torch
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+class _Batches(Dataset):
+    def __init__(self, data: PreparedData, features) -> None:
+        self.data = data
+        self.size = data.size
+        self.features = features
+        self._encode: Encoder | None = None
+        self._symmetry = None
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_encode"] = None  # resolved again (from the name) in each worker
+        state["_symmetry"] = None
+        return state
+
+    def encode(self, records: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        if self._encode is None:
+            self._encode = _encoder_of(self.features)
+        stones = unpack_stones(records, self.size)
+        planes = self._encode(stones, records["to_play"], records["ko"], records["recent"], self.size)
+        planes = np.ascontiguousarray(planes, dtype=np.uint8)
+        return torch.from_numpy(planes), torch.from_numpy(records["move"].astype(np.int64))
+
+    def augment(self, planes: torch.Tensor, moves: torch.Tensor, rng: np.random.Generator):
+        if self._symmetry is None:
+            self._symmetry = symmetry_functions()
+        transform_batch, transform_moves = self._symmetry
+        ks = torch.from_numpy(rng.integers(0, 8, size=len(moves), dtype=np.int64))
+        return transform_batch(planes, ks), transform_moves(moves, ks, self.size)
+
+
+class TrainBatches(_Batches):
+    """Item ``step`` = the (augmented) training batch of that step for this rank."""
+
+    def __init__(
+        self,
+        data: PreparedData,
+        features,
+        batch_size: int,
+        seed: int = 0,
+        augment: bool = True,
+        rank: int = 0,
+        world_size: int = 1,
+    ) -> None:
+        super().__init__(data, features)
+        self.batch_size = int(batch_size)
+        self.seed = int(seed)
+        self.augment_enabled = augment
+        self.rank = int(rank)
+        self.world_size = int(world_size)
+        self.steps_per_epoch = len(data) // (self.batch_size * self.world_size)
+        if self.steps_per_epoch < 1:
+            raise DataError(
+                f"the {data.split} split has {len(data)} positions, fewer than one batch of "
+                f"{self.batch_size} x {self.world_size} rank(s)"
+            )
+        self._perm: Permutation | None = None
+        self._perm_epoch = -1
+
+    def __len__(self) -> int:  # one epoch; the sampler may ask for any step
+        return self.steps_per_epoch
+
+    def batch_indices(self, step: int) -> np.ndarray:
+        epoch, j = divmod(int(step), self.steps_per_epoch)
+        if self._perm is None or self._perm_epoch != epoch:
+            self._perm, self._perm_epoch = Permutation(len(self.data), self.seed, epoch), epoch
+        start = (j * self.world_size + self.rank) * self.batch_size
+        return self._perm(np.arange(start, start + self.batch_size))
+
+    def __getitem__(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        planes, moves = self.encode(self.data.gather(self.batch_indices(step)))
+        if self.augment_enabled:
+            rng = np.random.default_rng([self.seed & 0xFFFFFFFF, int(step), self.rank, 0xA5])
+            planes, moves = self.augment(planes, moves, rng)
+        return planes, moves
+
+
+class FixedBatches(_Batches):
+    """Item ``i`` = the i-th batch of a fixed list of record indices (no augmentation)."""
+
+    def __init__(self, data: PreparedData, features, indices: np.ndarray, batch_size: int, cache: bool = False) -> None:
+        super().__init__(data, features)
+        self.indices = np.asarray(indices, dtype=np.int64)
+        self.batch_size = int(batch_size)
+        self.cache: dict[int, tuple[torch.Tensor, torch.Tensor]] | None = {} if cache else None
+
+    def __len__(self) -> int:
+        return (len(self.indices) + self.batch_size - 1) // self.batch_size
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if self.cache is not None and i in self.cache:
+            return self.cache[i]
+        chunk = self.indices[i * self.batch_size : (i + 1) * self.batch_size]
+        batch = self.encode(self.data.gather(chunk))
+        if self.cache is not None:  # a fixed validation subset: encode once, keep the planes
+            self.cache[i] = batch
+        return batch
+
+
+def validation_indices(n: int, count: int, rank: int = 0, world_size: int = 1) -> np.ndarray:
+    """A fixed, evenly spread subset of ``count`` of ``n`` positions; this rank's share."""
+    count = min(int(count), int(n))
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    subset = np.unique(np.linspace(0, n - 1, count).round().astype(np.int64))
+    return subset[rank::world_size]
+
+
+def make_loader(
+    dataset: Dataset,
+    steps: range,
+    workers: int = 2,
+    pin_memory: bool = False,
+    prefetch: int = 4,
+) -> DataLoader:
+    """A DataLoader over whole batches, yielding ``dataset[s]`` for ``s`` in ``steps`` in order."""
+    return DataLoader(
+        dataset,
+        batch_size=None,
+        sampler=steps,
+        num_workers=workers,
+        pin_memory=pin_memory,
+        prefetch_factor=prefetch if workers > 0 else None,
+        persistent_workers=False,
+    )

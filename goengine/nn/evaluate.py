@@ -1,0 +1,234 @@
+"""How well a policy network predicts the moves of SGF games.
+
+Games are read with the same reader as ``prepare`` (``goengine.sgf.iter_games``) and
+replayed with ``goengine.board.Board``; every non-pass move is one test position, seen
+exactly as a training record would see it (stones, side to move, ko point, last 8
+moves).  Positions are encoded and scored in batches.  A game stops at its first
+illegal move (the positions before it count, as in ``prepare``).
+
+``evaluate_model(model, info, sources)`` returns a dict::
+
+    {"positions", "top1", "top5", "nll",
+     "phases": {"1-50": {...}, "51-150": {...}, "151+": {...}},   # same four keys each
+     "games": {"read", "used", "cut_at_illegal_move", "skipped": {reason: count}},
+     "feature_set", "board_size", "elapsed_s", "positions_per_s"}
+
+``top1``/``top5`` are fractions, ``nll`` the mean negative log-likelihood (nats) of the
+expert move under the network's softmax over board points.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Iterable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from goengine.dataset.records import RECENT_MOVES
+
+PHASES = (("1-50", 1, 50), ("51-150", 51, 150), ("151+", 151, None))
+
+
+def _phase_index(move_numbers: np.ndarray) -> np.ndarray:
+    index = np.zeros(len(move_numbers), dtype=np.int64)
+    for i, (_, low, _high) in enumerate(PHASES):
+        index[move_numbers >= low] = i
+    return index
+
+
+class _Tally:
+    """Sums of NLL, top-1 and top-5 hits and counts, per phase."""
+
+    def __init__(self) -> None:
+        self.sums = np.zeros((len(PHASES), 4), dtype=np.float64)  # nll, top1, top5, n
+
+    def add(self, nll: np.ndarray, top1: np.ndarray, top5: np.ndarray, move_numbers: np.ndarray) -> None:
+        phase = _phase_index(move_numbers)
+        for column, values in enumerate((nll, top1, top5, np.ones_like(nll))):
+            np.add.at(self.sums[:, column], phase, values)
+
+    @staticmethod
+    def _stats(row: np.ndarray) -> dict:
+        nll, top1, top5, count = row
+        if count == 0:
+            return {"positions": 0, "top1": None, "top5": None, "nll": None}
+        return {"positions": int(count), "top1": top1 / count, "top5": top5 / count, "nll": nll / count}
+
+    def result(self) -> dict:
+        out = self._stats(self.sums.sum(axis=0))
+        out["phases"] = {name: self._stats(self.sums[i]) for i, (name, _, _) in enumerate(PHASES)}
+        return out
+
+
+def replay_positions(record, size: int):
+    """Replay one GameRecord -> (positions dict of arrays, cut_at_illegal_move: bool).
+
+    Positions: ``stones`` int8[n, P], ``to_play`` uint8[n], ``ko`` int16[n],
+    ``recent`` int16[n, 8], ``move`` int64[n], ``move_number`` int64[n] (1-based in the
+    game, passes counted), one per non-pass move played before any illegal move.
+    """
+    from goengine.board import Board, IllegalMove
+
+    board = Board(size=size, komi=record.komi)
+    if record.setup_black or record.setup_white:
+        board.setup(black=record.setup_black, white=record.setup_white)
+    board.to_play = record.first_player
+    passes = size * size
+    stones, to_play, ko, recent, moves, numbers = [], [], [], [], [], []
+    cut = False
+    for number, (color, point) in enumerate(record.moves, start=1):
+        if point != passes:
+            stones.append(np.array(board.stones, dtype=np.int8))
+            to_play.append(color)
+            ko.append(board.ko_point if color == board.to_play else -1)
+            recent.append(board.recent_moves(RECENT_MOVES))
+            moves.append(point)
+            numbers.append(number)
+        try:
+            board.play(point, color)
+        except IllegalMove:
+            if point != passes:  # the illegal move itself is not a test position
+                for column in (stones, to_play, ko, recent, moves, numbers):
+                    column.pop()
+            cut = True
+            break
+    points = size * size
+    positions = {
+        "stones": np.array(stones, dtype=np.int8).reshape(-1, points),
+        "to_play": np.array(to_play, dtype=np.uint8),
+        "ko": np.array(ko, dtype=np.int16),
+        "recent": np.array(recent, dtype=np.int16).reshape(-1, RECENT_MOVES),
+        "move": np.array(moves, dtype=np.int64),
+        "move_number": np.array(numbers, dtype=np.int64),
+    }
+    return positions, cut
+
+
+def _concat(chunks: list[dict]) -> dict:
+    return {key: np.concatenate([c[key] for c in chunks]) for key in chunks[0]}
+
+
+def evaluate_model(
+    model: torch.nn.Module,
+    info: dict,
+    sources: Iterable,
+    max_games: int | None = None,
+    batch_size: int = 256,
+    device: str | torch.device | None = None,
+    progress: bool = False,
+    features=None,
+    games: Iterable | None = None,
+) -> dict:
+    """Accuracy of ``model`` (with its ``info`` from ``load_model``) on SGF ``sources``.
+
+    ``features`` overrides the feature set named in ``info`` (an object with
+    ``encode_batch``); ``games`` may give GameRecords directly instead of reading
+    ``sources``.
+    """
+    size = int(info["board_size"])
+    if features is None:
+        from goengine.features import get_feature_set
+
+        features = get_feature_set(info["feature_set"])
+    encode = features.encode_batch if hasattr(features, "encode_batch") else features
+    if device is None:
+        device = next(model.parameters()).device
+    device = torch.device(device)
+    model = model.to(device).eval()
+
+    skipped: Counter = Counter()
+    if games is None:
+        from goengine.sgf import iter_games
+
+        games = iter_games([str(s) for s in sources], allowed_sizes=(size,), counter=skipped)
+    tally = _Tally()
+    counts = Counter()
+    pending: list[dict] = []
+    pending_n = 0
+    started = time.perf_counter()
+    bar = None
+    if progress:
+        import sys
+
+        from tqdm import tqdm
+
+        bar = tqdm(total=max_games, unit="game", desc="evaluate", file=sys.stderr, dynamic_ncols=True)
+
+    def flush(chunks: list[dict]) -> None:
+        batch = _concat(chunks)
+        for start in range(0, len(batch["move"]), batch_size):
+            part = {key: value[start : start + batch_size] for key, value in batch.items()}
+            planes = encode(part["stones"], part["to_play"], part["ko"], part["recent"], size)
+            x = torch.from_numpy(np.ascontiguousarray(planes, dtype=np.uint8)).to(device)
+            target = torch.from_numpy(part["move"]).to(device)
+            with torch.no_grad():
+                logits = model(x).float()
+                nll = F.cross_entropy(logits, target, reduction="none")
+                top5 = logits.topk(min(5, logits.shape[1]), dim=1).indices
+                hits = top5 == target[:, None]
+            tally.add(nll.cpu().numpy().astype(np.float64), hits[:, 0].cpu().numpy().astype(np.float64),
+                      hits.any(dim=1).cpu().numpy().astype(np.float64), part["move_number"])
+
+    for record in games:
+        if max_games is not None and counts["read"] >= max_games:
+            break
+        counts["read"] += 1
+        if bar is not None:
+            bar.update(1)
+        if record.size != size:
+            skipped[f"board size {record.size}"] += 1
+            continue
+        positions, cut = replay_positions(record, size)
+        counts["cut_at_illegal_move"] += cut
+        if len(positions["move"]) == 0:
+            skipped["illegal move" if cut else "only passes"] += 1
+            continue
+        counts["used"] += 1
+        pending.append(positions)
+        pending_n += len(positions["move"])
+        if pending_n >= batch_size:
+            flush(pending)
+            pending, pending_n = [], 0
+            if bar is not None:
+                bar.set_postfix(positions=int(tally.sums[:, 3].sum()))
+    if pending:
+        flush(pending)
+    if bar is not None:
+        bar.close()
+    elapsed = time.perf_counter() - started
+    result = tally.result()
+    result["games"] = {
+        "read": counts["read"],
+        "used": counts["used"],
+        "cut_at_illegal_move": counts["cut_at_illegal_move"],
+        "skipped": dict(skipped.most_common()),
+    }
+    result["feature_set"] = info.get("feature_set")
+    result["board_size"] = size
+    result["elapsed_s"] = round(elapsed, 3)
+    result["positions_per_s"] = round(result["positions"] / elapsed, 1) if elapsed > 0 else None
+    return result
+
+
+def format_report(result: dict) -> str:
+    """A human-readable table of ``evaluate_model``'s result."""
+
+    def pct(value):
+        return "   -  " if value is None else f"{100 * value:5.1f}%"
+
+    def nll(value):
+        return "   -  " if value is None else f"{value:6.3f}"
+
+    lines = [f"{'positions':<10} {'top-1':>7} {'top-5':>7} {'NLL':>7}  phase"]
+    lines.append(f"{result['positions']:<10} {pct(result['top1']):>7} {pct(result['top5']):>7} {nll(result['nll']):>7}  all moves")
+    for name, stats in result["phases"].items():
+        lines.append(f"{stats['positions']:<10} {pct(stats['top1']):>7} {pct(stats['top5']):>7} {nll(stats['nll']):>7}  moves {name}")
+    games = result["games"]
+    lines.append(f"games: {games['read']} read, {games['used']} used, {games['cut_at_illegal_move']} cut at an illegal move")
+    for reason, count in games["skipped"].items():
+        lines.append(f"  skipped {count}: {reason}")
+    lines.append(f"{result['elapsed_s']:.1f} s, {result['positions_per_s'] or 0:.0f} positions/s")
+    return "\n".join(lines)

@@ -1,0 +1,46 @@
+"""Playing with the policy network: move choice, terminal game, GTP engine, matches,
+self-play and the gymnasium environment ``goengine/Go-v0``.
+
+========================  ===========================================================
+``agent``                 PolicyAgent / RandomAgent, RESIGN, load_agent
+``env``                   GoEnv (``goengine/Go-v0``), register_envs
+``terminal``              TerminalGame (human vs engine), render_board
+``gtp`` / ``gtp_client``  GtpEngine + serve (we are the engine) / GtpClient (we drive one)
+``match``                 play_match: referee against any GTP engine, Elo summary
+``selfplay``              run_selfplay: SGF games of the network against itself
+``cli``                   the click commands human, selfplay, gtp, match
+========================  ===========================================================
+
+Names are imported on first use, so ``import goengine.play`` loads neither torch nor
+gymnasium.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "RESIGN": "agent",
+    "PolicyAgent": "agent",
+    "RandomAgent": "agent",
+    "BoardSizeError": "agent",
+    "ModelNotFoundError": "agent",
+    "load_agent": "agent",
+    "GoEnv": "env",
+    "register_envs": "env",
+    "TerminalGame": "terminal",
+    "render_board": "terminal",
+    "GtpEngine": "gtp",
+    "serve": "gtp",
+    "GtpClient": "gtp_client",
+    "play_match": "match",
+    "run_selfplay": "selfplay",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

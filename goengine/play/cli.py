@@ -1,0 +1,211 @@
+"""Click commands for playing: ``human``, ``selfplay``, ``gtp`` and ``match``.
+
+They are plain commands (not a group); ``goengine.cli`` puts them into ``play.py`` and
+the ``goengine`` console script.  Every command takes ``--model FILE`` and falls back
+to the shipped model (``goengine.paths.default_model_path()``, or $GOENGINE_MODEL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from goengine.coords import BLACK, WHITE
+
+
+def _model_option(f):
+    return click.option(
+        "--model", "model_path", type=click.Path(dir_okay=False), default=None,
+        help="Policy model file (.safetensors); default: the shipped model.",
+    )(f)
+
+
+def _device_option(f):
+    f = click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="torch CPU threads (one is fastest for the small batches of play).")(f)
+    return click.option("--device", default="cpu", show_default=True, help="torch device for the network.")(f)
+
+
+def _load_agent(model_path, device: str, threads: int = 1, **kwargs):
+    """A PolicyAgent, or a ClickException that says what is missing."""
+    import torch
+
+    from goengine.nn.modelfile import ModelFileError
+    from goengine.play.agent import ModelNotFoundError, load_agent
+
+    torch.set_num_threads(threads)
+
+    try:
+        return load_agent(model_path, device=device, **kwargs)
+    except (ModelNotFoundError, ModelFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _check_size(agent, size: int | None) -> int:
+    if size is None:
+        return agent.board_size
+    if not agent.supports_size(size):
+        raise click.ClickException(
+            f"the model plays on {agent.board_size}x{agent.board_size} boards only "
+            f"(its output layer has a bias per board point); it cannot play {size}x{size}. "
+            f"Use --size {agent.board_size} or a model trained for {size}x{size}."
+        )
+    return size
+
+
+def _resign_kwargs(resign: bool, margin: float | None) -> dict:
+    if not resign:
+        return {"resign_threshold": None}
+    return {} if margin is None else {"resign_threshold": margin}
+
+
+@click.command("human")
+@_model_option
+@click.option("--color", type=click.Choice(["black", "white"], case_sensitive=False), default="black",
+              show_default=True, help="Your colour.")
+@click.option("--size", type=int, default=None, help="Board size (default: the model's, normally 19).")
+@click.option("--komi", type=float, default=7.5, show_default=True)
+@click.option("--sgf-out", type=click.Path(dir_okay=False), default=None,
+              help="Where to save the game (default: ./goengine-game-<time>.sgf).")
+@click.option("--temperature", type=float, default=0.0, show_default=True,
+              help="0: the engine plays its most probable move; > 0 samples.")
+@click.option("--resign/--no-resign", default=True, show_default=True, help="Let the engine resign lost games.")
+@click.option("--ansi/--no-ansi", default=None, help="Colours (default: when stdout is a terminal).")
+@_device_option
+def human(model_path, color, size, komi, sgf_out, temperature, resign, ansi, device, threads):
+    """Play against the network in the terminal (type 'help' at the prompt)."""
+    from goengine.play.terminal import TerminalGame
+
+    agent = _load_agent(model_path, device, threads, temperature=temperature, **_resign_kwargs(resign, None))
+    size = _check_size(agent, size)
+    game = TerminalGame(
+        agent,
+        human_color=BLACK if color.lower() == "black" else WHITE,
+        size=size,
+        komi=komi,
+        sgf_out=sgf_out,
+        stdin=sys.stdin,
+        stdout=sys.stdout,
+        color=ansi,
+    )
+    code = game.run()
+    if code:
+        sys.exit(code)
+
+
+@click.command("selfplay")
+@click.option("--games", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for the SGF files (one per game).")
+@_model_option
+@click.option("--size", type=int, default=None, help="Board size (default: the model's).")
+@click.option("--komi", type=float, default=7.5, show_default=True)
+@click.option("--temperature", type=float, default=1.0, show_default=True,
+              help="Sampling temperature (0 = greedy: every game identical).")
+@click.option("--max-moves", type=click.IntRange(min=1), default=None, help="Move cap (default 2*N*N).")
+@click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Games played side by side (one network batch).")
+@click.option("--seed", type=int, default=None)
+@_device_option
+def selfplay(games, out_dir, model_path, size, komi, temperature, max_moves, batch, seed, device, threads):
+    """Self-play games of the network against itself, written as SGF."""
+    from goengine.play.selfplay import run_selfplay
+
+    agent = _load_agent(model_path, device, threads, temperature=temperature)
+    size = _check_size(agent, size)
+    paths = run_selfplay(agent, games, out_dir, size=size, komi=komi, temperature=temperature,
+                         max_moves=max_moves, batch=batch, seed=seed)
+    click.echo(f"{len(paths)} games written to {out_dir}")
+
+
+def _gtp_streams():
+    """(input, output) for GTP: the real stdout is kept for GTP alone.
+
+    Anything else that writes to stdout (a print, a library warning, even C code
+    writing to file descriptor 1) goes to stderr instead, so it can never corrupt
+    the protocol.
+    """
+    import io
+
+    try:
+        stdout_fd = sys.stdout.fileno()
+        stdin_buffer = sys.stdin.buffer
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        out = sys.stdout
+        sys.stdout = sys.stderr
+        return sys.stdin, out
+    sys.stdout.flush()
+    gtp_fd = os.dup(stdout_fd)
+    os.dup2(sys.stderr.fileno(), stdout_fd)
+    out = io.TextIOWrapper(os.fdopen(gtp_fd, "wb"), encoding="utf-8", newline="\n", write_through=True)
+    sys.stdout = sys.stderr
+    return stdin_buffer, out
+
+
+@click.command("gtp")
+@_model_option
+@click.option("--komi", type=float, default=7.5, show_default=True, help="Komi until the controller sets one.")
+@click.option("--temperature", type=float, default=0.0, show_default=True)
+@click.option("--resign/--no-resign", default=True, show_default=True)
+@click.option("--resign-margin", type=float, default=None,
+              help="Resign when the area score is worse than this many points (default: a quarter of the board).")
+@click.option("--superko/--no-superko", default=False, show_default=True,
+              help="Forbid positional superko repetitions (besides simple ko).")
+@click.option("--seed", type=int, default=None, help="Random seed (for --temperature > 0).")
+@_device_option
+def gtp(model_path, komi, temperature, resign, resign_margin, superko, seed, device, threads):
+    """Speak GTP v2 on stdin/stdout (for Sabaki, Lizzie, GoGui, referees)."""
+    from goengine.play.gtp import GtpEngine, serve
+
+    agent = _load_agent(model_path, device, threads, temperature=temperature, rng=seed,
+                        **_resign_kwargs(resign, resign_margin))
+    stdin, stdout = _gtp_streams()
+    engine = GtpEngine(agent, komi=komi, superko=superko, log=sys.stderr)
+    print(f"goengine gtp: model {agent.info.get('path')} ({agent.board_size}x{agent.board_size}, "
+          f"{agent.feature_set.name}) ready", file=sys.stderr)
+    serve(engine, stdin, stdout)
+
+
+@click.command("match")
+@click.option("--opponent", required=True, help='GTP engine command, e.g. "gnugo --mode gtp --level 10".')
+@click.option("--games", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--sgf-dir", type=click.Path(file_okay=False), default=None, help="Save each game as SGF here.")
+@click.option("--size", type=int, default=None, help="Board size (default: the model's, normally 19).")
+@click.option("--komi", type=float, default=7.5, show_default=True)
+@click.option("--max-moves", type=click.IntRange(min=1), default=None, help="Move cap per game (default 2*N*N).")
+@_model_option
+@click.option("--referee", default=None,
+              help='GTP engine that scores finished games with final_score, e.g. "gnugo --mode gtp --chinese-rules".')
+@click.option("--temperature", type=float, default=0.0, show_default=True)
+@click.option("--resign/--no-resign", default=True, show_default=True)
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds the opponent may take per command.")
+@click.option("--superko/--no-superko", default=False, show_default=True)
+@click.option("--seed", type=int, default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (with every game's result).")
+@_device_option
+def match(opponent, games, sgf_dir, size, komi, max_moves, model_path, referee, temperature, resign, timeout,
+          superko, seed, as_json, device, threads):
+    """Play the network against a GTP engine; report win rate and Elo difference."""
+    from goengine.play.match import MatchError, play_match
+
+    agent = _load_agent(model_path, device, threads, temperature=temperature, rng=seed, **_resign_kwargs(resign, None))
+    size = _check_size(agent, size)
+    try:
+        summary = play_match(agent, opponent, games, size=size, komi=komi, max_moves=max_moves, sgf_dir=sgf_dir,
+                             referee_cmd=referee, move_timeout=timeout, superko=superko)
+    except MatchError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), indent=2))
+    else:
+        click.echo(summary.text())
+        if sgf_dir:
+            click.echo(f"games saved in {sgf_dir}")
+
+
+COMMANDS = [human, selfplay, gtp, match]
+
+__all__ = ["COMMANDS", "gtp", "human", "match", "selfplay"]

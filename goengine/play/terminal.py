@@ -1,0 +1,347 @@
+"""Human against the policy network in a terminal.
+
+``TerminalGame(agent, ...).run()`` reads commands line by line from any text stream
+and writes to any text stream, so tests drive it with ``io.StringIO`` (or click's
+CliRunner).  The board is drawn with GTP coordinates (columns A-T without I, rows
+numbered from the bottom), the last move in parentheses and the captures below it;
+with ``color=True`` (default: when the output is a terminal and $NO_COLOR is unset)
+it uses ANSI colours.
+
+Commands: a point (``D4``, any case), ``pass``, ``resign``, ``undo`` (takes back your
+last move and the engine's reply), ``hint`` (the network's favourite moves for you),
+``score`` (Tromp-Taylor area score now), ``board``, ``help``, ``quit``.  The game ends
+after two passes in a row or a resignation; it is saved as SGF in every case (also on
+``quit``, end of input and Ctrl-C) and the path is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from goengine.coords import BLACK, GTP_COLUMNS, WHITE, from_gtp, opponent, to_gtp
+from goengine.play.agent import RESIGN, BoardSizeError
+
+# --------------------------------------------------------------------------- drawing
+
+_RESET = "\x1b[0m"
+_BOARD_BG = "\x1b[48;5;179m"  # wood
+_BLACK_STONE = "\x1b[38;5;232m"
+_WHITE_STONE = "\x1b[38;5;255m"
+_GRID = "\x1b[38;5;94m"
+_MARK = "\x1b[1;38;5;160m"
+_LABEL = "\x1b[1m"
+
+
+def star_points(size: int) -> set[int]:
+    """Hoshi: 4th line on 13x13 and up, 3rd line on 7x7 to 12x12; centre on odd sizes."""
+    if size < 7:
+        return set()
+    edge = 3 if size >= 13 else 2
+    lines = [edge, size - 1 - edge]
+    points = {r * size + c for r in lines for c in lines}
+    if size % 2 == 1:
+        mid = size // 2
+        points.add(mid * size + mid)
+        if size >= 13:
+            points |= {mid * size + edge, mid * size + size - 1 - edge, edge * size + mid, (size - 1 - edge) * size + mid}
+    return points
+
+
+def color_word(color: int) -> str:
+    return "Black" if color == BLACK else "White"
+
+
+def last_move(board) -> int | None:
+    """The point of the last move (None for none or a pass)."""
+    if not board.history:
+        return None
+    point = board.history[-1][1]
+    return None if point == board.pass_point else point
+
+
+def render_board(board, color: bool = False, mark: int | None = -2, info: bool = True) -> str:
+    """The board as text: X black, O white, + star points, ``(X)`` the last move.
+
+    ``mark``: the point to put in parentheses (default: the last move; None: none).
+    ``info``: add a line with the captures and the last move.  The text has no blank
+    lines (GTP ``showboard`` relies on that).
+    """
+    size = board.size
+    if mark == -2:
+        mark = last_move(board)
+    stones = board.stones
+    stars = star_points(size)
+    letters = " ".join(GTP_COLUMNS[:size])
+    header = "    " + letters
+    if color:
+        header = "    " + _LABEL + letters + _RESET
+    lines = [header]
+    for row in range(size):
+        number = size - row
+        cells = []
+        for col in range(size):
+            p = row * size + col
+            if p == mark:
+                sep = "("
+            elif col > 0 and p - 1 == mark:
+                sep = ")"
+            else:
+                sep = " "
+            value = int(stones[p])
+            if value == BLACK:
+                sym = "X"
+            elif value == WHITE:
+                sym = "O"
+            else:
+                sym = "+" if p in stars else "."
+            if color:
+                if sep in "()":
+                    sep = _MARK + sep
+                else:
+                    sep = _GRID + sep
+                if value == BLACK:
+                    sym = _BLACK_STONE + "\u25cf"
+                elif value == WHITE:
+                    sym = _WHITE_STONE + "\u25cf"
+                else:
+                    sym = _GRID + sym
+            cells.append(sep + sym)
+        end = ")" if mark == row * size + size - 1 else " "
+        if color:
+            end = (_MARK if end == ")" else _GRID) + end
+            line = f"{_LABEL}{number:>2}{_RESET} {_BOARD_BG}{''.join(cells)}{end}{_RESET} {_LABEL}{number}{_RESET}"
+        else:
+            line = f"{number:>2} {''.join(cells)}{end} {number}"
+        lines.append(line)
+    lines.append(header)
+    if info:
+        caps = board.captures
+        text = f"Captures: Black {caps[BLACK]}, White {caps[WHITE]}"
+        if board.history:
+            who, point = board.history[-1]
+            text += f".  Move {board.move_number}: {color_word(who)} {to_gtp(point, size)}"
+        text += f".  {color_word(board.to_play)} to play."
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def describe_score(board) -> str:
+    """'B+3.5 (Black 40, White 29, komi 7.5; Tromp-Taylor area)'."""
+    owner = board.area_ownership()
+    black = int((owner == BLACK).sum())
+    white = int((owner == WHITE).sum())
+    return f"{board.result()} (area: Black {black}, White {white}, komi {board.komi:g}; Tromp-Taylor)"
+
+
+# --------------------------------------------------------------------------- the game
+
+HELP = """Commands:
+  D4        play at a point (letters A-T without I, rows from the bottom; any case)
+  pass      pass (two passes in a row end the game)
+  resign    give up
+  undo      take back your last move and the engine's reply
+  hint      the network's favourite moves for you
+  score     the area score if the game ended now
+  board     show the board again
+  help      this list
+  quit      stop (the game is saved)"""
+
+
+class TerminalGame:
+    """One game, human against ``agent``, over text streams."""
+
+    def __init__(
+        self,
+        agent,
+        human_color: int = BLACK,
+        size: int = 19,
+        komi: float = 7.5,
+        sgf_out: str | os.PathLike | None = None,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        color: bool | None = None,
+        hints: int = 5,
+        superko: bool = False,
+    ):
+        from goengine.board import Board
+
+        if hasattr(agent, "supports_size") and not agent.supports_size(size):
+            raise BoardSizeError(
+                f"the model plays on {getattr(agent, 'board_size', '?')}x{getattr(agent, 'board_size', '?')} "
+                f"boards only, not {size}x{size}"
+            )
+        self.agent = agent
+        self.human = human_color
+        self.engine = opponent(human_color)
+        self.board = Board(size=size, komi=komi, superko=superko)
+        self.stdin = stdin if stdin is not None else sys.stdin
+        self.stdout = stdout if stdout is not None else sys.stdout
+        if color is None:
+            color = bool(getattr(self.stdout, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+        self.color = color
+        self.hints = hints
+        self.sgf_out = Path(sgf_out) if sgf_out else None
+        self.result = ""  # SGF RE once the game has ended
+        self.over = False
+        self.saved_path: Path | None = None
+
+    # -- output -----------------------------------------------------------------------
+
+    def say(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def show(self) -> None:
+        self.say(render_board(self.board, color=self.color))
+
+    def vertex(self, point: int) -> str:
+        return to_gtp(point, self.board.size)
+
+    # -- game flow --------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Play until the game ends or input stops; save the SGF.  Returns an exit code."""
+        code = 0
+        try:
+            self.say(
+                f"goengine ({color_word(self.engine)}) against you ({color_word(self.human)}) on "
+                f"{self.board.size}x{self.board.size}, komi {self.board.komi:g}. Type 'help' for commands."
+            )
+            self.show()
+            while not self.over:
+                if self.board.to_play == self.engine:
+                    self.engine_move()
+                    continue
+                self.stdout.write(f"{color_word(self.human)} ({'X' if self.human == BLACK else 'O'}) move> ")
+                self.stdout.flush()
+                line = self.stdin.readline()
+                if not line:
+                    self.say("\nEnd of input: stopping.")
+                    break
+                self.handle(line)
+        except KeyboardInterrupt:
+            self.say("\nInterrupted: stopping.")
+            code = 130
+        finally:
+            self.save()
+        return code
+
+    def engine_move(self) -> None:
+        move = self.agent.select_move(self.board)
+        if move == RESIGN:
+            self.say(f"goengine ({color_word(self.engine)}) resigns.")
+            self.finish(f"{'B' if self.human == BLACK else 'W'}+R")
+            return
+        self.board.play(move)
+        if move == self.board.pass_point:
+            self.say(f"goengine ({color_word(self.engine)}) passes.")
+        else:
+            self.say(f"goengine ({color_word(self.engine)}) plays {self.vertex(move)}.")
+        if self.board.consecutive_passes >= 2:
+            self.end_by_score()
+        else:
+            self.show()
+
+    def end_by_score(self) -> None:
+        self.show()
+        self.say(f"Both passed: game over. Result {describe_score(self.board)}.")
+        self.finish(self.board.result())
+
+    def finish(self, result: str) -> None:
+        self.result = result
+        self.over = True
+        if result.endswith("+R"):
+            self.say(f"Result: {result}")
+
+    def handle(self, line: str) -> None:
+        """One line of user input."""
+        text = " ".join(line.split())
+        if not text:
+            return
+        word = text.lower()
+        if word in ("help", "h", "?"):
+            self.say(HELP)
+        elif word in ("quit", "exit", "q"):
+            self.say("Stopping.")
+            self.over = True
+        elif word == "pass":
+            self.board.play(self.board.pass_point)
+            self.say("You pass.")
+            if self.board.consecutive_passes >= 2:
+                self.end_by_score()
+        elif word == "resign":
+            self.say("You resign.")
+            self.finish(f"{'B' if self.engine == BLACK else 'W'}+R")
+        elif word == "undo":
+            self.undo()
+        elif word in ("hint", "hints"):
+            self.hint()
+        elif word == "score":
+            self.say(f"If the game ended now: {describe_score(self.board)}.")
+        elif word in ("board", "show"):
+            self.show()
+        else:
+            self.play_text(text)
+
+    def play_text(self, text: str) -> None:
+        try:
+            point = from_gtp(text, self.board.size)
+        except ValueError:
+            last = GTP_COLUMNS[self.board.size - 1]
+            self.say(
+                f"Not understood: {text[:40]!r}. Type a point like D4 (A-{last} without I, "
+                f"1-{self.board.size}), or 'help'."
+            )
+            return
+        reason = self.board.illegal_reason(point)
+        if reason is not None:
+            self.say(f"Illegal move {self.vertex(point)}: {reason}. Try another point.")
+            return
+        self.board.play(point)
+        if self.board.consecutive_passes >= 2:  # cannot happen after a stone, kept for symmetry
+            self.end_by_score()
+
+    def undo(self) -> None:
+        history = self.board.history
+        human_moves = [i for i, (c, _) in enumerate(history) if c == self.human]
+        if not human_moves:
+            self.say("Nothing to undo.")
+            return
+        keep = human_moves[-1]
+        replied = len(history) - 1 > keep
+        while len(self.board.history) > keep:
+            self.board.undo()
+        self.say("Took back your last move" + (" and the engine's reply." if replied else "."))
+        self.show()
+
+    def hint(self) -> None:
+        if not hasattr(self.agent, "top_moves"):
+            self.say("No hints from this engine.")
+            return
+        moves = self.agent.top_moves(self.board, self.hints)
+        if not moves:
+            self.say("No legal moves: pass.")
+            return
+        self.say("Hints: " + ", ".join(f"{self.vertex(p)} {100 * prob:.1f}%" for p, prob in moves))
+
+    def save(self) -> Path | None:
+        from goengine.play.records import save_sgf, timestamp
+
+        path = self.sgf_out or Path.cwd() / f"goengine-game-{timestamp()}.sgf"
+        me = getattr(self.agent, "name", "goengine")
+        black, white = ("Human", f"goengine {me}") if self.human == BLACK else (f"goengine {me}", "Human")
+        try:
+            self.saved_path = save_sgf(path, self.board, black=black, white=white, result=self.result)
+        except OSError as exc:
+            self.say(f"Could not save the game to {path}: {exc}")
+            return None
+        self.say(f"Game saved to {self.saved_path}")
+        return self.saved_path
+
+
+def play_in_terminal(agent, **kwargs) -> int:
+    """Run a TerminalGame (see its arguments); returns an exit code."""
+    return TerminalGame(agent, **kwargs).run()
