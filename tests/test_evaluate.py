@@ -11,14 +11,13 @@ from goengine.coords import BLACK, WHITE, to_sgf
 from goengine.nn.model import PolicyNet, resolve_architecture
 from goengine.nn.modelfile import save_model
 
-pytest.importorskip("goengine.features")
-sgf = pytest.importorskip("goengine.sgf")
-board_module = pytest.importorskip("goengine.board")
-
-from goengine.features import get_feature_set  # noqa: E402
-from goengine.nn.cli import evaluate as evaluate_command  # noqa: E402
-from goengine.nn.evaluate import PHASES, evaluate_model, format_report, replay_positions  # noqa: E402
-from goengine.nn.modelfile import load_model  # noqa: E402
+from goengine import board as board_module
+from goengine import sgf
+from goengine.dataset.replay import game_positions
+from goengine.features import get_feature_set
+from goengine.nn.cli import evaluate as evaluate_command
+from goengine.nn.evaluate import PHASES, evaluate_model, format_report
+from goengine.nn.modelfile import load_model
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -90,9 +89,9 @@ def test_positions_match_encode_board(sources, model_file):
     model, info = load_model(model_file)
     fs = get_feature_set("simple")
     record = next(sgf.iter_games([sources / "short.sgf"]))
-    positions, cut = replay_positions(record, 19)
-    assert not cut and positions["move"].tolist() == [72, 288, 60, 300]
-    assert positions["move_number"].tolist() == [1, 2, 4, 5]
+    positions = game_positions(record, 19)
+    assert not positions.cut_at_illegal_move and positions.move.tolist() == [72, 288, 60, 300]
+    assert positions.move_number.tolist() == [1, 2, 4, 5]
     board = board_module.Board(19)
     expected = []
     for color, point in record.moves:

@@ -32,10 +32,8 @@ from typing import Iterable, Iterator
 import numpy as np
 from tqdm import tqdm
 
-from goengine import _board_core as core
-from goengine.board import _tables
-from goengine.coords import BLACK, WHITE
-from goengine.dataset.records import RECENT_MOVES, pack_positions, record_dtype, write_shard
+from goengine.dataset.records import pack_positions, record_dtype, write_shard
+from goengine.dataset.replay import game_positions
 from goengine.sgf import Skip, iter_sgf_blobs, read_game
 
 FORMAT_VERSION = 1
@@ -44,7 +42,7 @@ FINGERPRINT_BYTES = 16
 
 
 @dataclass
-class GamePositions:
+class GameResult:
     """What a worker sends back for one game: its records or why it was not used."""
 
     fingerprint: bytes = b""
@@ -54,48 +52,29 @@ class GamePositions:
     skipped_positions: Counter = field(default_factory=Counter)
 
 
-def game_positions(blob: tuple[str, bytes], size: int) -> GamePositions:
+def game_records(blob: tuple[str, bytes], size: int) -> GameResult:
     """Parse and replay one game; its positions as records (``game`` field left 0)."""
     name, data = blob
     try:
         record = read_game(data, name, allowed_sizes=(size,))
     except Skip as skip:
-        return GamePositions(skipped=skip.reason)
-    points = size * size
-    colours = np.array([c for c, _ in record.moves], dtype=np.int8)
-    moves = np.array([p for _, p in record.moves], dtype=np.int16)
-    setup = np.zeros(points, dtype=np.int8)
-    setup[list(record.setup_black)] = BLACK
-    setup[list(record.setup_white)] = WHITE
-    nbr, zob = _tables(size)
-    before = np.empty((len(moves), points), dtype=np.int8)
-    ko = np.empty(len(moves), dtype=np.int16)
-    replayed = core.replay_game(colours, moves, setup, nbr, zob, before, ko)
+        return GameResult(skipped=skip.reason)
+    positions = game_positions(record, size)
     # a fixed-length digest of the game's content, for duplicates and the split
-    result = GamePositions(fingerprint=hashlib.blake2b(record.fingerprint(), digest_size=FINGERPRINT_BYTES).digest())
-    if replayed < len(moves):
-        result.cut_at_illegal_move = True
-        result.skipped_positions["after an illegal move"] += len(moves) - replayed
-    keep = np.flatnonzero(moves[:replayed] != points)
-    result.skipped_positions["pass move"] += replayed - len(keep)
-    if len(keep) == 0:
-        result.skipped = "illegal move" if result.cut_at_illegal_move else "only passes"
+    result = GameResult(
+        fingerprint=hashlib.blake2b(record.fingerprint(), digest_size=FINGERPRINT_BYTES).digest(),
+        cut_at_illegal_move=positions.cut_at_illegal_move,
+        skipped_positions=positions.dropped,
+    )
+    if len(positions) == 0:
+        result.skipped = "illegal move" if positions.cut_at_illegal_move else "only passes"
         return result
-    recent = _recent_moves(moves, points)
-    out = np.zeros(len(keep), dtype=record_dtype(size))
-    pack_positions(out, before[keep], colours[keep], ko[keep], recent[keep])
-    out["move"] = moves[keep]
-    out["move_number"] = keep + 1
+    out = np.zeros(len(positions), dtype=record_dtype(size))
+    pack_positions(out, positions.stones, positions.to_play, positions.ko, positions.recent)
+    out["move"] = positions.move
+    out["move_number"] = positions.move_number
     result.records = out
     return result
-
-
-def _recent_moves(moves: np.ndarray, pass_point: int) -> np.ndarray:
-    """For each move i, the points of moves i-1, i-2, ... (newest first), -1 for pass/none."""
-    played = np.where(moves == pass_point, -1, moves).astype(np.int16)
-    padded = np.concatenate([np.full(RECENT_MOVES, -1, dtype=np.int16), played])
-    index = np.arange(len(moves))[:, None] + RECENT_MOVES - 1 - np.arange(RECENT_MOVES)[None, :]
-    return padded[index]
 
 
 def is_validation(fingerprint: bytes, val_fraction: float) -> bool:
@@ -149,13 +128,13 @@ def _map(worker, items: Iterable, workers: int, chunk: int = 512) -> Iterator:
 
 
 class _Worker:
-    """Picklable callable for the pool: one blob -> GamePositions."""
+    """Picklable callable for the pool: one blob -> GameResult."""
 
     def __init__(self, size: int):
         self.size = size
 
     def __call__(self, blob):
-        return game_positions(blob, self.size)
+        return game_records(blob, self.size)
 
 
 def prepare(

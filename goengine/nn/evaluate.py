@@ -1,9 +1,9 @@
 """How well a policy network predicts the moves of SGF games.
 
 Games are read with the same reader as ``prepare`` (``goengine.sgf.iter_games``) and
-replayed with ``goengine.board.Board``; every non-pass move is one test position, seen
-exactly as a training record would see it (stones, side to move, ko point, last 8
-moves).  Positions are encoded and scored in batches.  A game stops at its first
+turned into positions by the same replay (``goengine.dataset.replay.game_positions``);
+every non-pass move is one test position, seen exactly as a training record sees it
+(stones, side to move, ko point, last 8 moves).  Positions are encoded and scored in batches.  A game stops at its first
 illegal move (the positions before it count, as in ``prepare``).
 
 ``evaluate_model(model, info, sources)`` returns a dict::
@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from goengine.dataset.records import RECENT_MOVES
+from goengine.dataset.replay import game_positions
 
 PHASES = (("1-50", 1, 50), ("51-150", 51, 150), ("151+", 151, None))
 
@@ -63,52 +63,10 @@ class _Tally:
         return out
 
 
-def replay_positions(record, size: int):
-    """Replay one GameRecord -> (positions dict of arrays, cut_at_illegal_move: bool).
-
-    Positions: ``stones`` int8[n, P], ``to_play`` uint8[n], ``ko`` int16[n],
-    ``recent`` int16[n, 8], ``move`` int64[n], ``move_number`` int64[n] (1-based in the
-    game, passes counted), one per non-pass move played before any illegal move.
-    """
-    from goengine.board import Board, IllegalMove
-
-    board = Board(size=size, komi=record.komi)
-    if record.setup_black or record.setup_white:
-        board.setup(black=record.setup_black, white=record.setup_white)
-    board.to_play = record.first_player
-    passes = size * size
-    stones, to_play, ko, recent, moves, numbers = [], [], [], [], [], []
-    cut = False
-    for number, (color, point) in enumerate(record.moves, start=1):
-        if point != passes:
-            stones.append(np.array(board.stones, dtype=np.int8))
-            to_play.append(color)
-            ko.append(board.ko_point if color == board.to_play else -1)
-            recent.append(board.recent_moves(RECENT_MOVES))
-            moves.append(point)
-            numbers.append(number)
-        try:
-            board.play(point, color)
-        except IllegalMove:
-            if point != passes:  # the illegal move itself is not a test position
-                for column in (stones, to_play, ko, recent, moves, numbers):
-                    column.pop()
-            cut = True
-            break
-    points = size * size
-    positions = {
-        "stones": np.array(stones, dtype=np.int8).reshape(-1, points),
-        "to_play": np.array(to_play, dtype=np.uint8),
-        "ko": np.array(ko, dtype=np.int16),
-        "recent": np.array(recent, dtype=np.int16).reshape(-1, RECENT_MOVES),
-        "move": np.array(moves, dtype=np.int64),
-        "move_number": np.array(numbers, dtype=np.int64),
-    }
-    return positions, cut
-
-
-def _concat(chunks: list[dict]) -> dict:
-    return {key: np.concatenate([c[key] for c in chunks]) for key in chunks[0]}
+def _concat(chunks: list) -> dict:
+    """GamePositions of several games -> one dict of arrays."""
+    keys = ("stones", "to_play", "ko", "recent", "move", "move_number")
+    return {key: np.concatenate([getattr(c, key) for c in chunks]) for key in keys}
 
 
 def evaluate_model(
@@ -163,7 +121,7 @@ def evaluate_model(
             part = {key: value[start : start + batch_size] for key, value in batch.items()}
             planes = encode(part["stones"], part["to_play"], part["ko"], part["recent"], size)
             x = torch.from_numpy(np.ascontiguousarray(planes, dtype=np.uint8)).to(device)
-            target = torch.from_numpy(part["move"]).to(device)
+            target = torch.from_numpy(part["move"].astype(np.int64)).to(device)
             with torch.no_grad():
                 logits = model(x).float()
                 nll = F.cross_entropy(logits, target, reduction="none")
@@ -181,14 +139,14 @@ def evaluate_model(
         if record.size != size:
             skipped[f"board size {record.size}"] += 1
             continue
-        positions, cut = replay_positions(record, size)
-        counts["cut_at_illegal_move"] += cut
-        if len(positions["move"]) == 0:
-            skipped["illegal move" if cut else "only passes"] += 1
+        positions = game_positions(record, size)
+        counts["cut_at_illegal_move"] += positions.cut_at_illegal_move
+        if len(positions) == 0:
+            skipped["illegal move" if positions.cut_at_illegal_move else "only passes"] += 1
             continue
         counts["used"] += 1
         pending.append(positions)
-        pending_n += len(positions["move"])
+        pending_n += len(positions)
         if pending_n >= batch_size:
             flush(pending)
             pending, pending_n = [], 0
