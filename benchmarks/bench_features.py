@@ -21,7 +21,6 @@ import argparse
 import multiprocessing as mp
 import os
 import sys
-import tarfile
 import time
 from pathlib import Path
 
@@ -39,37 +38,13 @@ BATCH = 256
 
 def load_positions(archive: Path, games: int, size: int = 19):
     """Stack every position of the first ``games`` 19x19 games in the archive."""
-    from sgfmill import sgf
-
     stones, to_play, ko, recent = [], [], [], []
-    used = 0
-    with tarfile.open(archive, "r|*") as tar:
-        for member in tar:
-            if used >= games:
-                break
-            if not member.isfile() or not member.name.endswith(".sgf"):
-                continue
-            try:
-                game = sgf.Sgf_game.from_bytes(tar.extractfile(member).read())
-            except ValueError:
-                continue
-            if game.get_size() != size:
-                continue
-            black, white, _ = game.get_root().get_setup_stones()
-            moves = []
-            for node in game.get_main_sequence():
-                color, move = node.get_move()
-                if color is None:
-                    continue
-                point = size * size if move is None else (size - 1 - move[0]) * size + move[1]
-                moves.append((1 if color == "b" else 2, point))
-            setup = lambda pts: [(size - 1 - r) * size + c for r, c in pts]  # noqa: E731
-            for s, tp, k, rec, _ in reference.replay(size, moves, setup(black), setup(white)):
-                stones.append(s)
-                to_play.append(tp)
-                ko.append(k)
-                recent.append(rec)
-            used += 1
+    for moves, black, white in reference.archive_games(archive, games, size, skip_unreadable=True):
+        for s, tp, k, rec, _ in reference.replay(size, moves, black, white):
+            stones.append(s)
+            to_play.append(tp)
+            ko.append(k)
+            recent.append(rec)
     return np.array(stones), np.array(to_play), np.array(ko), np.array(recent)
 
 

@@ -37,24 +37,24 @@ def sgfmill_replay(blobs) -> int:
     return moves
 
 
-def parse_only(blobs) -> int:
-    moves = 0
-    for name, data in blobs:
-        try:
-            moves += len(read_game(data, name).moves)
-        except Skip:
-            pass
-    return moves
-
-
-def parse_and_replay(blobs) -> int:
-    nbr, zob = _tables(19)
-    moves = 0
+def records(blobs):
+    """The games ``read_game`` accepts, parsed; the ones it skips are passed over."""
     for name, data in blobs:
         try:
             record = read_game(data, name)
         except Skip:
             continue
+        yield record
+
+
+def parse_only(blobs) -> int:
+    return sum(len(record.moves) for record in records(blobs))
+
+
+def parse_and_replay(blobs) -> int:
+    nbr, zob = _tables(19)
+    moves = 0
+    for record in records(blobs):
         colours = np.array([c for c, _ in record.moves], dtype=np.int8)
         points = np.array([p for _, p in record.moves], dtype=np.int16)
         setup = np.zeros(361, dtype=np.int8)
@@ -68,11 +68,7 @@ def parse_and_replay(blobs) -> int:
 
 def board_play(blobs) -> int:
     moves = 0
-    for name, data in blobs:
-        try:
-            record = read_game(data, name)
-        except Skip:
-            continue
+    for record in records(blobs):
         board = Board(19)
         for colour, point in record.moves:
             board.play(point, colour)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from goengine.board import Board
 from goengine.coords import BLACK, WHITE, from_gtp
-from goengine.features import get_feature_set
-from goengine.nn.model import PolicyNet, resolve_architecture
-from goengine.nn.modelfile import load_model, save_model
+from goengine.nn.modelfile import load_model
 from goengine.play.agent import (
     RESIGN,
     BoardSizeError,
@@ -23,34 +20,10 @@ from goengine.play.agent import (
 )
 
 
-def make_model(path, size, feature_set="simple", seed=0):
-    torch.manual_seed(seed)
-    planes = get_feature_set(feature_set).num_planes
-    net = PolicyNet(resolve_architecture("tiny", in_planes=planes, board_size=size))
-    with torch.no_grad():  # a non-uniform per-point bias so the choices are not all ties
-        net.point_bias.copy_(torch.linspace(-1.0, 1.0, size * size))
-    return save_model(net, path, feature_set, {"note": "untrained test model"})
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Single positions run fastest on one thread (and 2-thread OpenMP crawls on a busy
-    2-core machine); restore the setting for the rest of the suite."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
-@pytest.fixture(scope="module")
-def model9(tmp_path_factory):
-    return make_model(tmp_path_factory.mktemp("models") / "tiny9.safetensors", 9)
-
-
-@pytest.fixture(scope="module")
-def model19(tmp_path_factory):
-    return make_model(tmp_path_factory.mktemp("models") / "tiny19.safetensors", 19)
+# model9 / model19 (tests/conftest.py): a non-uniform per-point bias so the choices are not all ties
+TINY_MODEL = {"point_bias": True, "info": {"note": "untrained test model"}}
 
 
 def agent_for(path, **kwargs):

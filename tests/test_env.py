@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
 import warnings
-from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import pytest
-import torch
 from click.testing import CliRunner
 from gymnasium.utils.env_checker import check_env
 
 from goengine.coords import BLACK, WHITE
-from goengine.features import get_feature_set
-from goengine.nn.model import PolicyNet, resolve_architecture
-from goengine.nn.modelfile import load_model, save_model
+from goengine.nn.modelfile import load_model
 from goengine.play.agent import PolicyAgent
 from goengine.play.env import ENV_ID, GoEnv, register_envs
 from goengine.sgf import read_game
 
-GNUGO = shutil.which("gnugo") or ("/usr/games/gnugo" if Path("/usr/games/gnugo").exists() else None)
-
 register_envs()  # `import goengine` does this too; calling it again is harmless
 
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Single positions run fastest on one thread (and 2-thread OpenMP crawls on a busy
-    2-core machine); restore the setting for the rest of the suite."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
-@pytest.fixture(scope="module")
-def model9(tmp_path_factory):
-    torch.manual_seed(0)
-    net = PolicyNet(resolve_architecture("tiny", in_planes=get_feature_set("simple").num_planes, board_size=9))
-    return save_model(net, tmp_path_factory.mktemp("models") / "tiny9.safetensors", "simple")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def make(**kwargs):
@@ -195,9 +172,8 @@ def test_sync_vector_env_self_play():
     vec.close()
 
 
-@pytest.mark.skipif(GNUGO is None, reason="GNU Go is not installed")
-def test_gtp_engine_opponent():
-    env = make(opponent=f"{GNUGO} --mode gtp --level 1", max_moves=12)
+def test_gtp_engine_opponent(gnugo_path):
+    env = make(opponent=f"{gnugo_path} --mode gtp --level 1", max_moves=12)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check_env(env.unwrapped, skip_render_check=True, skip_close_check=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tarfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,30 +48,9 @@ def pt(row: int, col: int, size: int) -> int:
 @lru_cache(maxsize=None)
 def games(count: int = 30):
     """(moves, setup_black, setup_white) of the first ``count`` 19x19 games of the archive."""
-    from sgfmill import sgf
-
     if not ARCHIVE.exists():
         pytest.skip(f"shared data not found: {ARCHIVE}")
-    size = 19
-    result = []
-    with tarfile.open(ARCHIVE, "r|*") as tar:
-        for member in tar:
-            if len(result) >= count:
-                break
-            if not member.isfile() or not member.name.endswith(".sgf"):
-                continue
-            game = sgf.Sgf_game.from_bytes(tar.extractfile(member).read())
-            if game.get_size() != size:
-                continue
-            black, white, _ = game.get_root().get_setup_stones()
-            moves = []
-            for node in game.get_main_sequence():
-                color, move = node.get_move()
-                if color is not None:
-                    point = size * size if move is None else pt(size - 1 - move[0], move[1], size)
-                    moves.append((1 if color == "b" else 2, point))
-            setup = tuple([pt(size - 1 - r, c, size) for r, c in pts] for pts in (black, white))
-            result.append((moves, *setup))
+    result = list(ref.archive_games(ARCHIVE, count))
     assert len(result) == count
     return result
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -14,19 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 
 from goengine.board import Board
 from goengine.coords import from_gtp
-from goengine.features import get_feature_set
-from goengine.nn.model import PolicyNet, resolve_architecture
-from goengine.nn.modelfile import load_model, save_model
+from goengine.nn.modelfile import load_model
 from goengine.play.agent import PolicyAgent, RandomAgent
 from goengine.play.gtp import GtpEngine, clean_line, parse_command, serve
 from goengine.play.gtp_client import GtpClient, GtpError
 from goengine.sgf import read_game
 
-GNUGO = shutil.which("gnugo") or ("/usr/games/gnugo" if Path("/usr/games/gnugo").exists() else None)
 ROOT = Path(__file__).resolve().parent.parent
 INFO = re.compile(
     r"info move (?P<move>[A-HJ-T]\d+|pass) visits (?P<visits>\d+) winrate (?P<winrate>\d+) "
@@ -35,21 +30,8 @@ INFO = re.compile(
 )
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
-@pytest.fixture(scope="module")
-def model9(tmp_path_factory):
-    torch.manual_seed(0)
-    net = PolicyNet(resolve_architecture("tiny", in_planes=get_feature_set("simple").num_planes, board_size=9))
-    with torch.no_grad():
-        net.point_bias.copy_(torch.linspace(-1.0, 1.0, 81))
-    return save_model(net, tmp_path_factory.mktemp("models") / "tiny9.safetensors", "simple")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
+TINY_MODEL = {"point_bias": True}  # model9 (tests/conftest.py)
 
 
 @pytest.fixture
@@ -371,12 +353,11 @@ def test_missing_model_fails_before_speaking_gtp(tmp_path):
 # ------------------------------------------------------------------ GNU Go as the peer
 
 
-@pytest.mark.skipif(GNUGO is None, reason="GNU Go is not installed")
-def test_game_against_gnugo_with_both_sides_over_gtp(model9, tmp_path):
+def test_game_against_gnugo_with_both_sides_over_gtp(gnugo_path, model9, tmp_path):
     """Our engine in a subprocess and GNU Go, both driven through GtpClient; afterwards
     GNU Go loads our printsgf output and must see exactly the stones our engine sees."""
     ours = GtpClient(_gtp_command(model9), timeout=60)
-    gnugo = GtpClient(f"{GNUGO} --mode gtp --level 1", timeout=60)
+    gnugo = GtpClient(f"{gnugo_path} --mode gtp --level 1", timeout=60)
     try:
         assert ours.name() == "goengine"
         for client in (ours, gnugo):

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
-import torch
 from click.testing import CliRunner
 
-from goengine.features import get_feature_set
-from goengine.nn.model import PolicyNet, resolve_architecture
-from goengine.nn.modelfile import load_model, save_model
+from goengine.nn.modelfile import load_model
 from goengine.play.agent import PolicyAgent, RandomAgent
 from goengine.play.gtp_client import GtpClient, GtpEngineDied, GtpEngineError, GtpError, GtpTimeout
 from goengine.play.match import MatchError, MatchSummary, elo_difference, parse_score, play_match, wilson_interval
 from goengine.sgf import read_game
 
-GNUGO = shutil.which("gnugo") or ("/usr/games/gnugo" if Path("/usr/games/gnugo").exists() else None)
-needs_gnugo = pytest.mark.skipif(GNUGO is None, reason="GNU Go is not installed")
 
 FAKE_ENGINE = r'''
 import sys, time
@@ -54,19 +48,7 @@ for line in sys.stdin:
 '''
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
-@pytest.fixture(scope="module")
-def model9(tmp_path_factory):
-    torch.manual_seed(0)
-    net = PolicyNet(resolve_architecture("tiny", in_planes=get_feature_set("simple").num_planes, board_size=9))
-    return save_model(net, tmp_path_factory.mktemp("models") / "tiny9.safetensors", "simple")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
@@ -153,11 +135,10 @@ def test_match_cannot_start(fake):
         play_match(RandomAgent(), fake("nosize"), games=1, size=9, progress=False)
 
 
-@needs_gnugo
-def test_match_against_gnugo(model9, tmp_path):
+def test_match_against_gnugo(gnugo_path, model9, tmp_path):
     model, info = load_model(model9)
     agent = PolicyAgent(model, info, resign_threshold=None)
-    summary = play_match(agent, f"{GNUGO} --mode gtp --level 1", games=2, size=9, max_moves=16,
+    summary = play_match(agent, f"{gnugo_path} --mode gtp --level 1", games=2, size=9, max_moves=16,
                          sgf_dir=tmp_path, progress=False)
     assert summary.games == 2 and summary.wins + summary.losses + summary.draws == 2
     assert summary.opponent.startswith("GNU Go")
@@ -174,21 +155,19 @@ def test_match_against_gnugo(model9, tmp_path):
     assert 0.0 <= data["win_rate_ci95"][0] <= data["win_rate"] <= data["win_rate_ci95"][1] <= 1.0
 
 
-@needs_gnugo
-def test_match_with_gnugo_referee(model9):
+def test_match_with_gnugo_referee(gnugo_path, model9):
     model, info = load_model(model9)
     agent = PolicyAgent(model, info, resign_threshold=None)
-    summary = play_match(agent, f"{GNUGO} --mode gtp --level 1", games=1, size=9, max_moves=10,
-                         referee_cmd=f"{GNUGO} --mode gtp --chinese-rules --level 1", progress=False)
+    summary = play_match(agent, f"{gnugo_path} --mode gtp --level 1", games=1, size=9, max_moves=10,
+                         referee_cmd=f"{gnugo_path} --mode gtp --chinese-rules --level 1", progress=False)
     game = summary.results[0]
     assert game.referee_result is not None and game.result == game.referee_result
 
 
-@needs_gnugo
-def test_match_cli_json_and_text(model9, tmp_path):
+def test_match_cli_json_and_text(gnugo_path, model9, tmp_path):
     from goengine.play.cli import match
 
-    args = ["--opponent", f"{GNUGO} --mode gtp --level 1", "--games", "1", "--size", "9", "--max-moves", "8",
+    args = ["--opponent", f"{gnugo_path} --mode gtp --level 1", "--games", "1", "--size", "9", "--max-moves", "8",
             "--model", str(model9), "--no-resign"]
     result = CliRunner().invoke(match, args + ["--json"])
     assert result.exit_code == 0, result.output

@@ -5,32 +5,16 @@ from __future__ import annotations
 import io
 
 import pytest
-import torch
 from click.testing import CliRunner
 
 from goengine.board import Board
 from goengine.coords import BLACK, WHITE, from_gtp
-from goengine.features import get_feature_set
-from goengine.nn.model import PolicyNet, resolve_architecture
-from goengine.nn.modelfile import save_model
 from goengine.play.agent import RESIGN
 from goengine.play.terminal import TerminalGame, render_board, star_points
 from goengine.sgf import read_game
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
-@pytest.fixture(scope="module")
-def model9(tmp_path_factory):
-    torch.manual_seed(0)
-    net = PolicyNet(resolve_architecture("tiny", in_planes=get_feature_set("simple").num_planes, board_size=9))
-    return save_model(net, tmp_path_factory.mktemp("models") / "tiny9.safetensors", "simple")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 class ScriptedAgent:

@@ -92,6 +92,8 @@ def _liberties(stones, nbr, start, mark, stamp, stack, libs, limit):
 
     Stops as soon as ``limit`` liberties are known; they are written to
     ``libs`` and their number is returned (so the result is min(libs, limit)).
+    Depth first, which finds them sooner than ``_chain``'s breadth-first walk:
+    this is the hottest loop of the ladder reading.
     """
     stamp[0] += 1
     s = stamp[0]
@@ -124,9 +126,14 @@ def _liberties(stones, nbr, start, mark, stamp, stack, libs, limit):
 
 
 @njit(cache=True)
-def _members(stones, nbr, start, mark, stamp, out, libs):
-    """Stones of the chain at ``start`` into ``out`` (returns how many) and its
-    first (up to) 4 liberties into ``libs`` (libs[4] gets their number)."""
+def _chain(stones, nbr, start, mark, stamp, out, libs):
+    """The whole chain at ``start``, found by flood fill (breadth first, ``out``
+    is the queue): its stones go to ``out`` and their number is returned with the
+    number of its distinct liberties, which go to ``libs`` in the order they are
+    found (as many as ``libs`` holds).
+
+    ``_liberties`` answers the cheaper question "at least ``limit`` liberties?".
+    """
     stamp[0] += 1
     s = stamp[0]
     color = stones[start]
@@ -134,6 +141,7 @@ def _members(stones, nbr, start, mark, stamp, out, libs):
     out[0] = start
     n = 1
     nl = 0
+    room = libs.shape[0]
     head = 0
     while head < n:
         q = out[head]
@@ -151,34 +159,10 @@ def _members(stones, nbr, start, mark, stamp, out, libs):
                 n += 1
             elif v == 0:
                 mark[x] = s
-                if nl < 4:
+                if nl < room:
                     libs[nl] = x
                 nl += 1
-    libs[4] = min(nl, 4)
-    return n
-
-
-@njit(cache=True)
-def _remove(stones, nbr, start, stack):
-    """Take the chain at ``start`` off the board; returns how many stones it had."""
-    color = stones[start]
-    stones[start] = 0
-    stack[0] = start
-    top = 1
-    removed = 1
-    while top > 0:
-        top -= 1
-        q = stack[top]
-        for i in range(4):
-            x = nbr[q, i]
-            if x < 0:
-                break
-            if stones[x] == color:
-                stones[x] = 0
-                stack[top] = x
-                top += 1
-                removed += 1
-    return removed
+    return n, nl
 
 
 NO_MOVE = -2  # _play's answer for suicide
@@ -205,7 +189,10 @@ def _play(stones, nbr, p, color, mark, stamp, stack, buf):
         if v == color:
             alone = False
         elif v == enemy and _liberties(stones, nbr, x, mark, stamp, stack, buf, 1) == 0:
-            captured += _remove(stones, nbr, x, stack)
+            n = _chain(stones, nbr, x, mark, stamp, stack, buf)[0]
+            for j in range(n):  # take the chain off the board
+                stones[stack[j]] = 0
+            captured += n
             last = x
     if captured == 0:
         if _liberties(stones, nbr, p, mark, stamp, stack, buf, 1) == 0:
@@ -247,11 +234,19 @@ def _ladder_workspace(count):
 
 
 @njit(cache=True)
-def _add_candidate(cands, d, n, move):
+def _in(values, n, v):
     for i in range(n):
-        if cands[d, i] == move:
-            return n
-    cands[d, n] = move
+        if values[i] == v:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _add_unique(values, n, v):
+    """Append ``v`` to ``values[:n]`` unless it is already there; returns the new length."""
+    if _in(values, n, v):
+        return n
+    values[n] = v
     return n + 1
 
 
@@ -296,11 +291,12 @@ def _read_ladder(nbr, target, attacker, attacker_first, boards, cands, ncand, ne
                         ncand[d] = 2
                         nextc[d] = 0
             else:
-                size = _members(board, nbr, target, mark, stamp, chain, buf)
-                nl = buf[4]
+                size, nl = _chain(board, nbr, target, mark, stamp, chain, buf)
                 n = 0
-                for i in range(nl):
-                    n = _add_candidate(cands, d, n, buf[i])
+                # its first (up to) 4 liberties; an int32 bound, as buf's entries are
+                # (an int64 one made the whole ladder reading measurably slower)
+                for i in range(np.int32(min(nl, 4))):
+                    n = _add_unique(cands[d], n, buf[i])
                 # stones of attacker chains flooded below get stamps > base and are not
                 # flooded again (chains are disjoint, so those marks survive the loop)
                 base = stamp[0]
@@ -312,7 +308,7 @@ def _read_ladder(nbr, target, attacker, attacker_first, boards, cands, ncand, ne
                             break
                         if board[x] == attacker and mark[x] <= base:
                             if _liberties(board, nbr, x, mark, stamp, stack, buf, 2) == 1:
-                                n = _add_candidate(cands, d, n, buf[0])
+                                n = _add_unique(cands[d], n, buf[0])
                 for i in range(1, n):  # insertion sort, n is tiny
                     v = cands[d, i]
                     k = i - 1
@@ -355,14 +351,6 @@ def _read_ladder(nbr, target, attacker, attacker_first, boards, cands, ncand, ne
 # --------------------------------------------------------------------------- the planes
 
 @njit(cache=True)
-def _in(values, n, v):
-    for i in range(n):
-        if values[i] == v:
-            return True
-    return False
-
-
-@njit(cache=True)
 def _is_own_eye(stones, p, me, size):
     row = p // size
     col = p - row * size
@@ -388,6 +376,18 @@ def _is_own_eye(stones, p, me, size):
     if edge:
         return bad == 0
     return bad <= 1
+
+
+@njit(cache=True, inline="always")
+def _mark_liberties(c, lstore, lstart, mark, s):
+    """Marks the liberties of chain ``c`` with ``s``; returns how many were not marked yet."""
+    n = 0
+    for j in range(lstart[c], lstart[c + 1]):
+        x = lstore[j]
+        if mark[x] != s:
+            mark[x] = s
+            n += 1
+    return n
 
 
 @njit(cache=True)
@@ -416,12 +416,7 @@ def _runs_free(stones, nbr, p, c, lstore, lstart, cid, defender, mark, stamp):
                 mark[x] = s
                 n += 1
         elif v == defender and cid[x] != c:
-            d = cid[x]
-            for j in range(lstart[d], lstart[d + 1]):
-                y = lstore[j]
-                if mark[y] != s:
-                    mark[y] = s
-                    n += 1
+            n += _mark_liberties(cid[x], lstore, lstart, mark, s)
         if n >= 3:
             return True
     return n >= 3
@@ -441,50 +436,25 @@ def fill_alphago_planes(stones, to_play, ko, recent, size, nbr, ws, out):
     cid = np.full(count, -1, np.int32)
     members = np.empty(count, np.int32)
     cstart = np.empty(count + 1, np.int32)
-    nch = 0
-    pos = 0
-    for p in range(count):
-        color = stones[p]
-        if color == 0 or cid[p] >= 0:
-            continue
-        cstart[nch] = pos
-        cid[p] = nch
-        members[pos] = p
-        pos += 1
-        head = cstart[nch]
-        while head < pos:
-            q = members[head]
-            head += 1
-            for i in range(4):
-                x = nbr[q, i]
-                if x < 0:
-                    break
-                if stones[x] == color and cid[x] < 0:
-                    cid[x] = nch
-                    members[pos] = x
-                    pos += 1
-        nch += 1
-    cstart[nch] = pos
-
     mark = np.zeros(count, np.int32)
     stamp = np.zeros(1, np.int64)
-    lstart = np.empty(nch + 1, np.int32)
+    lstart = np.empty(count + 1, np.int32)
     lstore = np.empty(4 * count + 1, np.int32)
+    nch = 0
+    pos = 0
     lp = 0
-    for c in range(nch):
-        stamp[0] += 1
-        s = stamp[0]
-        lstart[c] = lp
-        for j in range(cstart[c], cstart[c + 1]):
-            q = members[j]
-            for i in range(4):
-                x = nbr[q, i]
-                if x < 0:
-                    break
-                if stones[x] == 0 and mark[x] != s:
-                    mark[x] = s
-                    lstore[lp] = x
-                    lp += 1
+    for p in range(count):
+        if stones[p] == 0 or cid[p] >= 0:
+            continue
+        cstart[nch] = pos
+        lstart[nch] = lp
+        n, nl = _chain(stones, nbr, p, mark, stamp, members[pos:], lstore[lp:])
+        for j in range(pos, pos + n):
+            cid[members[j]] = nch
+        pos += n
+        lp += nl
+        nch += 1
+    cstart[nch] = pos
     lstart[nch] = lp
 
     for p in range(count):
@@ -524,28 +494,18 @@ def fill_alphago_planes(stones, to_play, ko, recent, size, nbr, ws, out):
                 continue
             c = cid[x]
             if v == me:
-                if not _in(own, nown, c):
-                    own[nown] = c
-                    nown += 1
+                nown = _add_unique(own, nown, c)
             else:
                 nl = lstart[c + 1] - lstart[c]
                 if nl == 1:
-                    if not _in(caught, ncaught, c):
-                        caught[ncaught] = c
-                        ncaught += 1
+                    ncaught = _add_unique(caught, ncaught, c)
                 elif nl == 2:
-                    if not _in(atari, natari, c):
-                        atari[natari] = c
-                        natari += 1
+                    natari = _add_unique(atari, natari, c)
         new_size = 1
         for k in range(nown):
             c = own[k]
             new_size += cstart[c + 1] - cstart[c]
-            for j in range(lstart[c], lstart[c + 1]):
-                x = lstore[j]
-                if mark[x] != s:
-                    mark[x] = s
-                    libs_after += 1
+            libs_after += _mark_liberties(c, lstore, lstart, mark, s)
         captured = 0
         for k in range(ncaught):
             c = caught[k]

@@ -14,7 +14,8 @@ col`` with row 0 at the top), ``to_play``, ``ko`` (the point illegal for
 moves, most recent first, -1 or anything off the board for pass / no move).
 
 The helpers ``play``, ``play_move`` and ``legal`` are also handy for tests that
-replay game records without depending on ``goengine.board``.
+replay game records without depending on ``goengine.board``; ``archive_games``
+reads such records out of a tar archive for ``replay`` (tests and benchmarks).
 """
 
 from __future__ import annotations
@@ -141,6 +142,19 @@ def is_own_eye(stones, point: int, color: int, size: int) -> bool:
 
 # --------------------------------------------------------------------------- ladders
 
+def _saving_tries(stones, chain, libs, attacker, size) -> set[int]:
+    """Moves that may save ``chain`` (liberties ``libs``) from ``attacker``: its
+    liberties, and the liberty of every touching attacker chain in atari (a capture)."""
+    tries = set(libs)
+    for s in chain:
+        for n in neighbours(s, size):
+            if stones[n] == attacker:
+                _, attacker_libs = group(stones, n, size)
+                if len(attacker_libs) == 1:
+                    tries |= attacker_libs
+    return tries
+
+
 def _attacker_captures(stones, target, attacker, size, ko, depth, nodes) -> bool:
     """Attacker to move (``ko``: the point it may not take): is the chain at ``target`` lost?"""
     _, libs = group(stones, target, size)
@@ -170,14 +184,7 @@ def _defender_escapes(stones, target, attacker, size, ko, depth, nodes) -> bool:
     touches it and is itself in atari (not retaking a ko at ``ko``).
     """
     chain, libs = group(stones, target, size)
-    tries = set(libs)
-    for s in chain:
-        for n in neighbours(s, size):
-            if stones[n] == attacker:
-                _, attacker_libs = group(stones, n, size)
-                if len(attacker_libs) == 1:
-                    tries |= attacker_libs
-    for move in sorted(tries):
+    for move in sorted(_saving_tries(stones, chain, libs, attacker, size)):
         if move == ko:
             continue
         try:
@@ -275,14 +282,7 @@ def encode_alphago(stones, to_play, ko, recent, size) -> np.ndarray:
         seen |= chain
         if len(libs) != 1:
             continue
-        tries = set(libs)
-        for s in chain:
-            for n in neighbours(s, size):
-                if stones[n] == enemy:
-                    _, enemy_libs = group(stones, n, size)
-                    if len(enemy_libs) == 1:
-                        tries |= enemy_libs
-        for move in tries:
+        for move in _saving_tries(stones, chain, libs, enemy, size):
             if not legal(stones, move, me, ko, size):
                 continue
             after, next_ko = play_move(stones, move, me, size)
@@ -322,3 +322,43 @@ def replay(size: int, moves, setup_black=(), setup_white=()):
             return
         ko_for = 3 - color
         history.append(point if 0 <= point < count else -1)
+
+
+def archive_games(archive, count: int, size: int = 19, skip_unreadable: bool = False):
+    """The first ``count`` ``size`` x ``size`` games of a tar archive of ``.sgf`` files,
+    read as a stream, as ``(moves, setup_black, setup_white)`` for ``replay``.
+
+    Parsed by sgfmill alone (not ``goengine.sgf``), main line only.  A record
+    sgfmill cannot parse raises its ValueError, or is passed over with
+    ``skip_unreadable``.
+    """
+    import tarfile
+
+    from sgfmill import sgf
+
+    def point(row, col):  # sgfmill counts rows from the bottom
+        return (size - 1 - row) * size + col
+
+    found = 0
+    with tarfile.open(archive, "r|*") as tar:
+        for member in tar:
+            if found >= count:
+                break
+            if not member.isfile() or not member.name.endswith(".sgf"):
+                continue
+            try:
+                game = sgf.Sgf_game.from_bytes(tar.extractfile(member).read())
+            except ValueError:
+                if skip_unreadable:
+                    continue
+                raise
+            if game.get_size() != size:
+                continue
+            black, white, _ = game.get_root().get_setup_stones()
+            moves = []
+            for node in game.get_main_sequence():
+                color, move = node.get_move()
+                if color is not None:
+                    moves.append((BLACK if color == "b" else WHITE, size * size if move is None else point(*move)))
+            found += 1
+            yield moves, [point(r, c) for r, c in black], [point(r, c) for r, c in white]
