@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tarfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +13,6 @@ from goengine import _board_core as core
 from goengine.board import Board, IllegalMove, fixed_handicap_points
 from goengine.coords import BLACK, EMPTY, WHITE, from_gtp, to_gtp
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def diagram(text: str, komi: float = 0.0, superko: bool = False) -> Board:
@@ -295,11 +293,9 @@ def test_eye_detection_distinguishes_true_and_false_eyes():
     assert not centre.is_eye(from_gtp("C3", 5), BLACK)
 
 
-def _tygem_games(count: int):
+def _tygem_games(shared_data, count: int):
     """The first ``count`` games of one shared Tygem month as (colour, point) lists."""
-    path = SHARED_DATA / "tygem-9d" / "tygem-9d-2011-03.tar.bz2"
-    if not path.exists():
-        pytest.skip("shared data not available")
+    path = shared_data / "tygem-9d" / "tygem-9d-2011-03.tar.bz2"
     colours = {"b": BLACK, "w": WHITE}
     games = []
     with tarfile.open(path) as archive:
@@ -329,8 +325,8 @@ def _sgfmill_final_position(moves) -> np.ndarray:
     return out
 
 
-def test_thousands_of_real_games_replay_exactly_like_sgfmill():
-    games = _tygem_games(2000)
+def test_thousands_of_real_games_replay_exactly_like_sgfmill(shared_data):
+    games = _tygem_games(shared_data, 2000)
     nbr, zob = core.neighbour_table(19), core.zobrist_table(19)
     for moves in games:
         colours = np.array([c for c, _ in moves], dtype=np.int8)

@@ -20,12 +20,7 @@ from goengine.nn.evaluate import PHASES, evaluate_model, format_report
 from goengine.nn.modelfile import load_model
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def sgf_text(moves, size=19, extra=""):

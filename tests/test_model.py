@@ -19,12 +19,7 @@ from goengine.nn.model import (
 from goengine.nn.modelfile import FORMAT_VERSION, ModelFileError, load_model, read_metadata, save_model
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def tiny(in_planes=6, size=19, seed=0):

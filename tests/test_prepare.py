@@ -14,8 +14,12 @@ from goengine.dataset import prepare as prepare_module
 from goengine.dataset.prepare import prepare
 from goengine.dataset.records import open_shard, unpack_stones
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-MONTH = SHARED_DATA / "tygem-9d" / "tygem-9d-2011-04.tar.bz2"
+
+
+@pytest.fixture
+def month(shared_data) -> Path:
+    """One month of real games (tests/conftest.py skips where the shared data is absent)."""
+    return shared_data / "tygem-9d" / "tygem-9d-2011-04.tar.bz2"
 
 
 def load_split(folder: Path, split: str) -> np.ndarray:
@@ -24,10 +28,8 @@ def load_split(folder: Path, split: str) -> np.ndarray:
     return np.concatenate(shards) if shards else np.zeros(0)
 
 
-def test_records_replay_to_the_positions_they_describe(tmp_path):
-    if not MONTH.exists():
-        pytest.skip("shared data not available")
-    report = prepare([MONTH], tmp_path / "out", workers=2, max_games=60, val_fraction=0.2, progress=False)
+def test_records_replay_to_the_positions_they_describe(tmp_path, month):
+    report = prepare([month], tmp_path / "out", workers=2, max_games=60, val_fraction=0.2, progress=False)
     assert report["games_read"] == 60
     assert report["games_used"] + sum(report["skipped"].values()) == 60
     train, val = load_split(tmp_path / "out", "train"), load_split(tmp_path / "out", "val")
@@ -78,10 +80,8 @@ def test_bad_games_are_skipped_and_counted_by_reason(tmp_path):
     assert saved["skipped"] == report["skipped"]
 
 
-def test_an_interrupted_run_resumes_to_the_same_result(tmp_path, monkeypatch):
-    if not MONTH.exists():
-        pytest.skip("shared data not available")
-    clean = prepare([MONTH], tmp_path / "clean", workers=1, max_games=40, checkpoint_games=10, progress=False)
+def test_an_interrupted_run_resumes_to_the_same_result(tmp_path, monkeypatch, month):
+    clean = prepare([month], tmp_path / "clean", workers=1, max_games=40, checkpoint_games=10, progress=False)
 
     calls = []
     real_checkpoint = prepare_module._checkpoint
@@ -94,13 +94,13 @@ def test_an_interrupted_run_resumes_to_the_same_result(tmp_path, monkeypatch):
 
     monkeypatch.setattr(prepare_module, "_checkpoint", crash_after_two)
     with pytest.raises(KeyboardInterrupt):
-        prepare([MONTH], tmp_path / "resumed", workers=1, max_games=40, checkpoint_games=10, progress=False)
+        prepare([month], tmp_path / "resumed", workers=1, max_games=40, checkpoint_games=10, progress=False)
     assert not (tmp_path / "resumed" / "meta.json").exists()  # an unfinished set never reads as finished
     assert (tmp_path / "resumed" / "progress.json").exists()
     # debris from after the last checkpoint is discarded on resume
     (tmp_path / "resumed" / "train-00099.npy").write_bytes(b"half written")
     monkeypatch.setattr(prepare_module, "_checkpoint", real_checkpoint)
-    resumed = prepare([MONTH], tmp_path / "resumed", workers=1, max_games=40, checkpoint_games=10, progress=False)
+    resumed = prepare([month], tmp_path / "resumed", workers=1, max_games=40, checkpoint_games=10, progress=False)
     assert resumed == {**clean, "bytes_on_disk": resumed["bytes_on_disk"]}
     for split in ("train", "val"):
         assert np.array_equal(load_split(tmp_path / "clean", split), load_split(tmp_path / "resumed", split))
@@ -108,11 +108,9 @@ def test_an_interrupted_run_resumes_to_the_same_result(tmp_path, monkeypatch):
     assert not (tmp_path / "resumed" / "progress.json").exists()
 
 
-def test_split_does_not_depend_on_worker_count(tmp_path):
-    if not MONTH.exists():
-        pytest.skip("shared data not available")
-    one = prepare([MONTH], tmp_path / "one", workers=1, max_games=30, val_fraction=0.3, progress=False)
-    two = prepare([MONTH], tmp_path / "two", workers=2, max_games=30, val_fraction=0.3, progress=False)
+def test_split_does_not_depend_on_worker_count(tmp_path, month):
+    one = prepare([month], tmp_path / "one", workers=1, max_games=30, val_fraction=0.3, progress=False)
+    two = prepare([month], tmp_path / "two", workers=2, max_games=30, val_fraction=0.3, progress=False)
     assert one == two
     assert np.array_equal(load_split(tmp_path / "one", "val"), load_split(tmp_path / "two", "val"))
 

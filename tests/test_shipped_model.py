@@ -16,7 +16,6 @@ from goengine.paths import default_model_path
 from goengine.play.cli import human
 from goengine.sgf import read_game
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
@@ -37,10 +36,8 @@ def test_shipped_model_describes_itself(shipped_model):
     assert shipped_model.stat().st_size < 25e6
 
 
-def test_shipped_model_predicts_held_out_expert_moves(shipped_model):
-    test_month = SHARED_DATA / "tygem-9d" / "tygem-9d-2015-06.tar.bz2"
-    if not test_month.exists():
-        pytest.skip("shared data not available")
+def test_shipped_model_predicts_held_out_expert_moves(shipped_model, shared_data):
+    test_month = shared_data / "tygem-9d" / "tygem-9d-2015-06.tar.bz2"
     model, info = load_model(shipped_model)
     result = evaluate_model(model, info, [test_month], max_games=10)
     assert result["positions"] > 1500
