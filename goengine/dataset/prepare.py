@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
@@ -32,6 +31,7 @@ from typing import Iterable, Iterator
 import numpy as np
 from tqdm import tqdm
 
+from goengine.atomic import atomic_write_text
 from goengine.dataset.records import pack_positions, record_dtype, write_shard
 from goengine.dataset.replay import game_positions
 from goengine.sgf import Skip, iter_sgf_blobs, read_game
@@ -108,9 +108,7 @@ class ShardWriter:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def _map(worker, items: Iterable, workers: int, chunk: int = 512) -> Iterator:

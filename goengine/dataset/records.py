@@ -14,10 +14,11 @@ run never leaves a file that later reads as a complete shard.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
+
+from goengine.atomic import atomic_write
 
 RECENT_MOVES = 8  # how many past moves a record keeps (turns-since planes need 8)
 
@@ -58,13 +59,8 @@ def unpack_stones(records: np.ndarray, size: int) -> np.ndarray:
 
 def write_shard(path: Path, records: np.ndarray) -> None:
     """Write records as an .npy file atomically (temp file, fsync, rename)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as handle:
+    with atomic_write(path) as handle:
         np.save(handle, records, allow_pickle=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def open_shard(path: Path) -> np.ndarray:

@@ -24,6 +24,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as serialize
 
+from goengine.atomic import atomic_write
 from goengine.nn.model import Architecture, PolicyNet
 
 FORMAT_VERSION = 1
@@ -57,18 +58,9 @@ def save_model(model: torch.nn.Module, path: str | os.PathLike, feature_set: str
         "feature_set": str(feature_set),
         "training": json.dumps(info or {}, sort_keys=True, default=str),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        data = serialize(tensors, metadata=metadata)
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    data = serialize(tensors, metadata=metadata)
+    with atomic_write(path) as handle:
+        handle.write(data)
     return path
 
 

@@ -7,6 +7,8 @@ import math
 import os
 from pathlib import Path
 
+from goengine.atomic import atomic_write, atomic_write_text
+
 LOG_NAME = "log.jsonl"
 PLOT_NAME = "curves.png"
 
@@ -46,9 +48,7 @@ class RunLog:
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         kept = [r for r in read_log(self.path) if resume_step is not None and r.get("step", 0) <= resume_step]
-        tmp = self.path.with_name(f".{LOG_NAME}.tmp-{os.getpid()}")
-        tmp.write_text("".join(json.dumps(r) + "\n" for r in kept))
-        os.replace(tmp, self.path)
+        atomic_write_text(self.path, "".join(json.dumps(r) + "\n" for r in kept))
         self.records = kept
         self.handle = open(self.path, "a", buffering=1)
         if tensorboard:
@@ -125,7 +125,5 @@ def plot_curves(records: list[dict], path: str | os.PathLike) -> None:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     figure.tight_layout()
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}.png")
-    figure.savefig(tmp)
-    os.replace(tmp, path)
+    with atomic_write(path) as handle:
+        figure.savefig(handle, format="png")

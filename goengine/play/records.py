@@ -6,6 +6,8 @@ import datetime as _dt
 import os
 from pathlib import Path
 
+from goengine.atomic import atomic_write_text
+
 
 
 def game_record(
@@ -50,11 +52,7 @@ def sgf_text(board, **kwargs) -> str:
 def save_sgf(path: str | os.PathLike, board, **kwargs) -> Path:
     """Write the game on ``board`` to ``path`` (parents created, written atomically)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = sgf_text(board, **kwargs)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, sgf_text(board, **kwargs))
     return path
 
 
