@@ -15,6 +15,7 @@ from __future__ import annotations
 
 EMPTY, BLACK, WHITE = 0, 1, 2
 MIN_SIZE, MAX_SIZE = 2, 25
+RECENT_MOVES = 8  # moves a position remembers: records keep them, the turns-since planes read them
 
 GTP_COLUMNS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # no "I", as in GTP and on real boards
 
@@ -88,3 +89,18 @@ def from_sgf(text: str, size: int) -> int:
     if not (0 <= row < size and 0 <= col < size):
         raise ValueError(f"SGF point {text!r} is off a {size}x{size} board")
     return from_rc(row, col, size)
+
+
+def star_points(size: int) -> set[int]:
+    """Hoshi: 4th line on 13x13 and up, 3rd line on 7x7 to 12x12; centre on odd sizes."""
+    if size < 7:
+        return set()
+    edge = 3 if size >= 13 else 2
+    lines = [edge, size - 1 - edge]
+    points = {r * size + c for r in lines for c in lines}
+    if size % 2 == 1:
+        mid = size // 2
+        points.add(mid * size + mid)
+        if size >= 13:
+            points |= {mid * size + edge, mid * size + size - 1 - edge, edge * size + mid, (size - 1 - edge) * size + mid}
+    return points

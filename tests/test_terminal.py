@@ -10,7 +10,9 @@ from click.testing import CliRunner
 from goengine.board import Board
 from goengine.coords import BLACK, WHITE, from_gtp
 from goengine.play.agent import RESIGN
-from goengine.play.terminal import TerminalGame, render_board, star_points
+from goengine.coords import star_points
+from goengine.play.terminal import TerminalGame
+from goengine.render import render_board
 from goengine.sgf import read_game
 
 

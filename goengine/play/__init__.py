@@ -4,7 +4,7 @@ self-play and the gymnasium environment ``goengine/Go-v0``.
 ========================  ===========================================================
 ``agent``                 PolicyAgent / RandomAgent, RESIGN, load_agent
 ``env``                   GoEnv (``goengine/Go-v0``), register_envs
-``terminal``              TerminalGame (human vs engine), render_board
+``terminal``              TerminalGame (human vs engine)
 ``gtp`` / ``gtp_client``  GtpEngine + serve (we are the engine) / GtpClient (we drive one)
 ``match``                 play_match: referee against any GTP engine, Elo summary
 ``selfplay``              run_selfplay: SGF games of the network against itself
@@ -29,7 +29,6 @@ _EXPORTS = {
     "GoEnv": "env",
     "register_envs": "env",
     "TerminalGame": "terminal",
-    "render_board": "terminal",
     "GtpEngine": "gtp",
     "serve": "gtp",
     "GtpClient": "gtp_client",

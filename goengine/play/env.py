@@ -302,7 +302,7 @@ class GoEnv(gym.Env):
         return self._obs(), reward, terminated, truncated, info
 
     def render(self):
-        from goengine.play.terminal import render_board
+        from goengine.render import render_board
 
         text = render_board(self.board)
         if self.result:

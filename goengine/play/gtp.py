@@ -349,7 +349,7 @@ class GtpEngine:
         return ""
 
     def cmd_showboard(self, args: list[str]) -> str:
-        from goengine.play.terminal import render_board
+        from goengine.render import render_board
 
         return "\n" + render_board(self.board, color=False)
 
