@@ -40,6 +40,23 @@ def _tables(size: int) -> tuple[np.ndarray, np.ndarray]:
     return core.neighbour_table(size), core.zobrist_table(size)
 
 
+def replay_stones(setup: np.ndarray, colours: np.ndarray, moves: np.ndarray, size: int):
+    """Replay a whole game in one compiled call, without the Board object's history.
+
+    The fast path of ``prepare`` and ``evaluate``: ``setup`` is the int8 starting
+    position (``size*size``), ``colours``/``moves`` the int8/int16 moves (PASS allowed).
+    Returns ``(before, ko, replayed)``: the stones before each move (int8 ``[n, size*size]``),
+    the simple-ko point the mover may not take (int16 ``[n]``, -1 for none), and how many
+    moves were legal (the replay stops at the first illegal one; rows after it are
+    undefined).
+    """
+    nbr, zob = _tables(size)
+    before = np.empty((len(moves), size * size), dtype=np.int8)
+    ko = np.empty(len(moves), dtype=np.int16)
+    replayed = core.replay_game(colours, moves, setup, nbr, zob, before, ko)
+    return before, ko, int(replayed)
+
+
 def fixed_handicap_points(size: int, stones: int) -> list[int]:
     """GTP's fixed handicap placement (GTP 2, section 4.1.1) as flat points.
 
@@ -98,6 +115,28 @@ class Board:
         self.handicap = 0
         self._seen_positions: set[int] = {0}
         self._undo_stack: list[tuple] = []
+
+    @classmethod
+    def from_record(cls, record, moves: int | None = None, superko: bool = False) -> "Board":
+        """The board of a game record (``goengine.sgf.GameRecord``) after its first
+        ``moves`` moves (all of them when None): size, komi, handicap, setup stones,
+        then the moves through ``play``, so the history, undo and superko hashes are
+        those of a game played here.  Raises ``IllegalMove`` at the first illegal move;
+        its ``move_number`` attribute says which (1-based).
+        """
+        board = cls(record.size, record.komi, superko=superko)
+        if record.setup_black or record.setup_white:
+            board.setup(black=record.setup_black, white=record.setup_white)
+        board.handicap = int(record.handicap or 0)
+        board.to_play = record.first_player or BLACK
+        played = record.moves if moves is None else record.moves[: max(moves, 0)]
+        for number, (color, point) in enumerate(played, start=1):
+            try:
+                board.play(point, color)
+            except IllegalMove as exc:
+                exc.move_number = number
+                raise
+        return board
 
     # --- reading the position -------------------------------------------------------
 

@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from goengine.atomic import atomic_write
-
-RECENT_MOVES = 8  # how many past moves a record keeps (turns-since planes need 8)
+from goengine.coords import RECENT_MOVES
 
 
 def record_dtype(size: int) -> np.dtype:

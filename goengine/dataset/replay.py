@@ -1,6 +1,6 @@
 """The positions of one game record: what both ``prepare`` and ``evaluate`` learn from.
 
-A game is replayed in one compiled call (``_board_core.replay_game``).  Each non-pass
+A game is replayed in one compiled call (``goengine.board.replay_stones``).  Each non-pass
 move gives one position: the stones before it, the side to move, the simple-ko point
 that side may not take, the last 8 moves and the expert's move.  Passes are not
 positions (the network predicts board points only), and a record stops at its first
@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from goengine import _board_core as core
-from goengine.board import _tables
-from goengine.coords import BLACK, WHITE
-from goengine.dataset.records import RECENT_MOVES
+from goengine.board import replay_stones
+from goengine.coords import BLACK, RECENT_MOVES, WHITE
 
 
 @dataclass
@@ -45,10 +43,7 @@ def game_positions(record, size: int) -> GamePositions:
     setup = np.zeros(points, dtype=np.int8)
     setup[list(record.setup_black)] = BLACK
     setup[list(record.setup_white)] = WHITE
-    nbr, zob = _tables(size)
-    before = np.empty((len(moves), points), dtype=np.int8)
-    ko = np.empty(len(moves), dtype=np.int16)
-    replayed = core.replay_game(colours, moves, setup, nbr, zob, before, ko)
+    before, ko, replayed = replay_stones(setup, colours, moves, size)
     keep = np.flatnonzero(moves[:replayed] != points)
     dropped = Counter()
     if replayed < len(moves):

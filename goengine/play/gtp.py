@@ -497,17 +497,10 @@ class GtpEngine:
             raise GtpFailure(f"cannot load file ({getattr(exc, 'reason', exc)})") from None
         if not self.supports_size(record.size):
             raise GtpFailure("unacceptable size")
-        board = Board(record.size, record.komi, superko=self.superko)
-        if record.setup_black or record.setup_white:
-            board.setup(black=record.setup_black, white=record.setup_white)
-        board.handicap = int(record.handicap or 0)
-        board.to_play = record.first_player or BLACK
-        moves = record.moves if limit is None else record.moves[: max(limit - 1, 0)]
-        for number, (color, point) in enumerate(moves, start=1):
-            try:
-                board.play(point, color)
-            except IllegalMove:
-                raise GtpFailure(f"cannot load file (illegal move {number})") from None
+        try:
+            board = Board.from_record(record, moves=None if limit is None else limit - 1, superko=self.superko)
+        except IllegalMove as exc:
+            raise GtpFailure(f"cannot load file (illegal move {exc.move_number})") from None
         self.board, self.size, self.komi = board, record.size, float(record.komi)
         self.setup_black, self.setup_white = list(record.setup_black), list(record.setup_white)
         return ""
