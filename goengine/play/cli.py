@@ -138,23 +138,27 @@ def _gtp_streams():
 
     Anything else that writes to stdout (a print, a library warning, even C code
     writing to file descriptor 1) goes to stderr instead, so it can never corrupt
-    the protocol.
+    the protocol.  Input is read from a private handle on file descriptor 0, not from
+    ``sys.stdin``: GTP's reader thread may still be blocked in a read when ``quit``
+    ends the program, and if that read held ``sys.stdin``'s lock, closing ``sys.stdin``
+    at interpreter shutdown would abort the process (SIGABRT instead of exit code 0).
     """
     import io
 
     try:
         stdout_fd = sys.stdout.fileno()
-        stdin_buffer = sys.stdin.buffer
+        stdin_fd = sys.stdin.fileno()
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         out = sys.stdout
         sys.stdout = sys.stderr
         return sys.stdin, out
+    gtp_in = os.fdopen(os.dup(stdin_fd), "rb")
     sys.stdout.flush()
     gtp_fd = os.dup(stdout_fd)
     os.dup2(sys.stderr.fileno(), stdout_fd)
     out = io.TextIOWrapper(os.fdopen(gtp_fd, "wb"), encoding="utf-8", newline="\n", write_through=True)
     sys.stdout = sys.stderr
-    return stdin_buffer, out
+    return gtp_in, out
 
 
 @click.command("gtp")
