@@ -177,7 +177,7 @@ class Permutation:
 
 
 def _feature_set(name: str):
-    from goengine.features import get_feature_set  # written by the features engineer
+    from goengine.features import get_feature_set
 
     return get_feature_set(name)
 

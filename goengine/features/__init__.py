@@ -20,9 +20,9 @@ import importlib
 
 import numpy as np
 
-__all__ = ["FeatureSet", "FEATURE_SETS", "get_feature_set", "feature_set_names"]
+from goengine.coords import RECENT_MOVES
 
-RECENT_MOVES = 8
+__all__ = ["FeatureSet", "FEATURE_SETS", "get_feature_set", "feature_set_names"]
 
 
 class FeatureSet:
