@@ -33,9 +33,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from goengine.dataset.records import RECENT_MOVES, open_shard, record_dtype, unpack_stones
+from goengine.dataset.records import RECENT_MOVES, DataFormatError, check_format, open_shard, record_dtype, unpack_stones
 
-META_FORMAT_VERSIONS = (1,)
 Encoder = Callable[..., np.ndarray]  # (stones[B,P], to_play[B], ko[B], recent[B,8], size) -> uint8[B,C,N,N]
 
 
@@ -57,8 +56,10 @@ def read_meta(root: str | os.PathLike) -> dict:
         meta = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise DataError(f"cannot read {path}: {exc}") from None
-    if meta.get("format_version") not in META_FORMAT_VERSIONS:
-        raise DataError(f"{path}: unsupported format_version {meta.get('format_version')!r}")
+    try:
+        check_format(meta)
+    except DataFormatError as exc:
+        raise DataError(f"{path}: {exc}") from None
     if "board_size" not in meta or "splits" not in meta:
         raise DataError(f"{path}: missing board_size or splits")
     return meta
@@ -177,7 +178,7 @@ class Permutation:
 
 
 def _feature_set(name: str):
-    from goengine.features import get_feature_set  # written by the features engineer
+    from goengine.features import get_feature_set
 
     return get_feature_set(name)
 

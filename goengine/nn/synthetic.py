@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from goengine.dataset.records import RECENT_MOVES, record_dtype, write_shard
+from goengine.dataset.records import FORMAT_VERSION, RECENT_MOVES, record_dtype, write_shard
 
 STANDIN_PLANES = 5
 
@@ -83,6 +83,6 @@ def write_synthetic_data(
             write_shard(root / name, records[start : start + shard_size])
             names.append(name)
         splits[split] = names
-    meta = {"format_version": 1, "board_size": size, "splits": splits, "positions": {"train": train, "val": val}}
+    meta = {"format_version": FORMAT_VERSION, "board_size": size, "splits": splits, "positions": {"train": train, "val": val}}
     (root / "meta.json").write_text(json.dumps(meta, indent=1))
     return root
