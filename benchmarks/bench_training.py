@@ -24,19 +24,20 @@ FLOP/s into model FLOPs utilisation.  FLOPs count the convolutions only:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from goengine.dataset import torch_data  # noqa: E402
+from goengine.features import get_feature_set  # noqa: E402
+from goengine.nn.device import DEVICE_CHOICES, resolve_device  # noqa: E402
 from goengine.nn.model import PolicyNet, resolve_architecture, training_flops  # noqa: E402
+from goengine.nn.step import prepare_model, to_device, train_step  # noqa: E402
 from goengine.nn.train import make_optimizer  # noqa: E402
 
 
@@ -52,29 +53,17 @@ def architecture(spec: str, in_planes: int):
 def setup(spec: str, in_planes: int, device: torch.device, compile_model: bool):
     torch.manual_seed(0)
     name, arch = architecture(spec, in_planes)
-    net = PolicyNet(arch).to(device)
-    if device.type == "cuda":
-        net = net.to(memory_format=torch.channels_last)
+    net = prepare_model(PolicyNet(arch), device)
     model = torch.compile(net) if compile_model else net
     optimizer = make_optimizer(net, "sgd", 0.01, 0.9, 1e-4)
     return name, arch, net, model, optimizer
 
 
 def step_fn(model, optimizer, device):
-    cuda = device.type == "cuda"
-    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cuda else contextlib.nullcontext
+    """One training step exactly as ``train`` runs it (goengine.nn.step)."""
 
     def step(planes, moves):
-        planes = planes.to(device, non_blocking=True)
-        if cuda:
-            planes = planes.contiguous(memory_format=torch.channels_last)
-        with autocast():
-            logits = model(planes)
-        loss = F.cross_entropy(logits.float(), moves.to(device, non_blocking=True))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        return loss
+        return train_step(model, optimizer, *to_device(planes, moves, device))[0]
 
     return step
 
@@ -102,7 +91,7 @@ def main(argv=None) -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="default: 128 on CPU, 512 on CUDA")
     parser.add_argument("--steps", type=int, default=None, help="timed steps (default: 5 CPU, 50 CUDA)")
     parser.add_argument("--warmup", type=int, default=None, help="untimed steps first (default: 2 CPU, 10 CUDA)")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     parser.add_argument("--peak-tflops", type=float, default=None, help="device peak, for MFU")
     parser.add_argument("--features", default="alphago48")
@@ -114,11 +103,8 @@ def main(argv=None) -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
-                          ("cpu" if args.device == "auto" else args.device))
+    device = resolve_device(args.device)
     cuda = device.type == "cuda"
-    if cuda:
-        torch.backends.cudnn.benchmark = True
     batch = args.batch_size or (512 if cuda else 128)
     steps = args.steps or (50 if cuda else 5)
     warmup = args.warmup if args.warmup is not None else (10 if cuda else 2)
@@ -126,22 +112,16 @@ def main(argv=None) -> None:
     if args.compile:
         warmup = max(warmup, 3)
 
-    features = args.features
-    planes_n = 48
+    features = get_feature_set(args.features)
+    planes_n = features.num_planes
     loader_ok = not args.no_loader
-    if loader_ok:
-        try:
-            planes_n = torch_data.num_planes(features)
-        except Exception as exc:  # feature set not available
-            print(f"# loader rows skipped: feature set {features!r} unavailable ({exc})", file=sys.stderr)
-            loader_ok = False
 
     tmp = None
     if loader_ok:
         if args.data:
             data_dir = Path(args.data)
         else:
-            from goengine.nn.synthetic import write_synthetic_data
+            from synthetic import write_synthetic_data  # benchmarks/synthetic.py
 
             tmp = tempfile.TemporaryDirectory(prefix="bench-data-")
             data_dir = write_synthetic_data(tmp.name, train=max(20_000, batch * (steps + warmup + 4)), val=0,
@@ -150,7 +130,7 @@ def main(argv=None) -> None:
 
     cpu_name = f"{torch.get_num_threads()} threads"
     print(f"# torch {torch.__version__}, device {torch.cuda.get_device_name(device) if cuda else 'cpu'} ({cpu_name}), "
-          f"batch {batch}, {steps} timed steps after {warmup}, features {features} ({planes_n} planes)"
+          f"batch {batch}, {steps} timed steps after {warmup}, features {features.name} ({planes_n} planes)"
           + (", bf16 autocast + channels_last" if cuda else "") + (", torch.compile" if args.compile else ""))
     header = f"{'network':<14} {'input':<11} {'pos/s':>9} {'ms/step':>9} {'TFLOP/s':>8} {'MFU':>7}"
     print(header)
@@ -180,8 +160,7 @@ def main(argv=None) -> None:
         gen = torch.Generator().manual_seed(0)
         planes = torch.randint(0, 2, (batch, planes_n, 19, 19), generator=gen, dtype=torch.uint8)
         moves = torch.randint(0, 361, (batch,), generator=gen)
-        if cuda:
-            planes, moves = planes.to(device), moves.to(device)
+        planes, moves = to_device(planes, moves, device)  # in place before the clock starts
         row(name, "synthetic", timed(lambda i: step(planes, moves), warmup, steps, device), flops)
         if loader_ok:
             loader = iter(torch_data.make_loader(train_set, range(0, 10**9), workers=args.workers, pin_memory=cuda))

@@ -118,3 +118,10 @@ def test_evaluate_command_errors(tmp_path, sources):
     assert result.exit_code != 0 and "safetensors" in result.output
     missing = CliRunner().invoke(evaluate_command, ["--model", str(bad), str(tmp_path / "nowhere")])
     assert missing.exit_code != 0
+
+
+def test_evaluate_command_reports_a_missing_gpu(sources, model_file):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = CliRunner().invoke(evaluate_command, ["--model", str(model_file), str(sources), "--device", "cuda"])
+    assert result.exit_code != 0 and "CUDA is not available" in result.output

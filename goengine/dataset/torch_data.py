@@ -3,9 +3,9 @@
 A prepared directory (``goengine.dataset.prepare``) holds ``meta.json`` and ``.npy``
 shards of position records (``records.py``).  Shards are memory-mapped, never read
 into RAM: a batch gathers its records by fancy indexing, which only touches the pages
-it needs.  Feature planes are computed per batch with the feature set's vectorised
-``encode_batch`` (numba) and a random dihedral symmetry is applied to planes and
-target moves together.
+it needs.  Feature planes are computed per batch with a ``goengine.features.FeatureSet``'s
+vectorised ``encode_batch`` (numba) and a random dihedral symmetry is applied to planes
+and target moves together.
 
 Batches, not items, are the unit: item ``s`` of :class:`TrainBatches` *is* the batch
 of training step ``s``.  Its records and symmetries are a pure function of
@@ -27,16 +27,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from goengine.dataset.records import RECENT_MOVES, open_shard, record_dtype, unpack_stones
+from goengine.dataset.records import open_shard, record_dtype, unpack_stones
+from goengine.features import FEATURE_SETS, FeatureSet, get_feature_set
+from goengine.features.symmetry import transform_batch_torch, transform_moves_torch
 
 META_FORMAT_VERSIONS = (1,)
-Encoder = Callable[..., np.ndarray]  # (stones[B,P], to_play[B], ko[B], recent[B,8], size) -> uint8[B,C,N,N]
 
 
 class DataError(ValueError):
@@ -173,124 +173,39 @@ class Permutation:
         return x.astype(np.int64)
 
 
-# --------------------------------------------------------------------------- features & symmetry
-
-
-def _feature_set(name: str):
-    from goengine.features import get_feature_set  # written by the features engineer
-
-    return get_feature_set(name)
-
-
-def feature_set_name(features) -> str:
-    if isinstance(features, str):
-        return features
-    return str(getattr(features, "name", None) or getattr(features, "feature_set_name", None)
-               or getattr(features, "__name__", "custom"))
-
-
-def _encoder_of(features) -> Encoder:
-    if isinstance(features, str):
-        return _feature_set(features).encode_batch
-    if hasattr(features, "encode_batch"):
-        return features.encode_batch
-    if callable(features):
-        return features
-    raise TypeError(f"not a feature set, feature set name or encoder: {features!r}")
-
-
-def num_planes(features, size: int = 19) -> int:
-    """How many planes ``features`` produces (asks the feature set, or encodes one position)."""
-    if isinstance(features, str):
-        return int(_feature_set(features).num_planes)
-    if hasattr(features, "num_planes"):
-        return int(features.num_planes)
-    encode = _encoder_of(features)
-    planes = encode(
-        np.zeros((1, size * size), np.int8), np.ones(1, np.uint8), np.full(1, -1, np.int16),
-        np.full((1, RECENT_MOVES), -1, np.int16), size,
-    )
-    return int(planes.shape[1])
-
-
-def _dihedral_fallback(x: torch.Tensor, k: int) -> torch.Tensor:
-    """Symmetry k of 0..7 on the last two dims: transpose if k >= 4, then rotate k % 4."""
-    if k >= 4:
-        x = x.transpose(-1, -2)
-    return torch.rot90(x, k % 4, dims=(-2, -1))
-
-
-_MOVE_TABLES: dict[int, torch.Tensor] = {}
-
-
-def _move_table(size: int) -> torch.Tensor:
-    """table[k, p] = where point p goes under symmetry k (derived from the plane transform)."""
-    if size not in _MOVE_TABLES:
-        grid = torch.arange(size * size).reshape(size, size)
-        table = torch.empty(8, size * size, dtype=torch.int64)
-        for k in range(8):
-            moved = _dihedral_fallback(grid, k).reshape(-1)  # moved[q] = the point that lands on q
-            table[k, moved] = torch.arange(size * size)
-        _MOVE_TABLES[size] = table
-    return _MOVE_TABLES[size]
-
-
-def _fallback_transform_batch(x: torch.Tensor, ks: torch.Tensor) -> torch.Tensor:
-    out = torch.empty_like(x)
-    for k in torch.unique(ks).tolist():
-        where = (ks == k).nonzero().flatten()
-        out[where] = _dihedral_fallback(x[where], int(k))
-    return out
-
-
-def _fallback_transform_moves(moves: torch.Tensor, ks: torch.Tensor, size: int) -> torch.Tensor:
-    table = _move_table(size)
-    moves = moves.to(torch.int64)
-    points = moves.clamp(0, size * size - 1)
-    moved = table[ks.to(torch.int64), points]
-    return torch.where(moves < size * size, moved, moves)  # pass stays pass
-
-
-def symmetry_functions():
-    """(transform_batch_torch, transform_moves_torch): the features package's when present."""
-    try:
-        from goengine.features.symmetry import transform_batch_torch, transform_moves_torch
-    except ImportError:
-        return _fallback_transform_batch, _fallback_transform_moves
-    return transform_batch_torch, transform_moves_torch
-
-
 # --------------------------------------------------------------------------- datasets
 
 
 class _Batches(Dataset):
-    def __init__(self, data: PreparedData, features) -> None:
+    """Records -> (planes, moves) tensors with one feature set."""
+
+    def __init__(self, data: PreparedData, features: FeatureSet) -> None:
         self.data = data
         self.size = data.size
         self.features = features
-        self._encode: Encoder | None = None
-        self._symmetry = None
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state["_encode"] = None  # resolved again (from the name) in each worker
-        state["_symmetry"] = None
+        # A registered feature set travels to worker processes by name: once used it
+        # holds its compiled kernel module, which cannot be pickled.
+        if FEATURE_SETS.get(self.features.name) is self.features:
+            state["features"] = self.features.name
         return state
 
+    def __setstate__(self, state: dict) -> None:
+        if isinstance(state["features"], str):
+            state["features"] = get_feature_set(state["features"])
+        self.__dict__.update(state)
+
     def encode(self, records: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        if self._encode is None:
-            self._encode = _encoder_of(self.features)
         stones = unpack_stones(records, self.size)
-        planes = self._encode(stones, records["to_play"], records["ko"], records["recent"], self.size)
+        planes = self.features.encode_batch(stones, records["to_play"], records["ko"], records["recent"], self.size)
         planes = np.ascontiguousarray(planes, dtype=np.uint8)
         return torch.from_numpy(planes), torch.from_numpy(records["move"].astype(np.int64))
 
     def augment(self, planes: torch.Tensor, moves: torch.Tensor, rng: np.random.Generator):
-        if self._symmetry is None:
-            self._symmetry = symmetry_functions()
-        transform_batch, transform_moves = self._symmetry
         ks = torch.from_numpy(rng.integers(0, 8, size=len(moves), dtype=np.int64))
-        return transform_batch(planes, ks), transform_moves(moves, ks, self.size)
+        return transform_batch_torch(planes, ks), transform_moves_torch(moves, ks, self.size)
 
 
 class TrainBatches(_Batches):
@@ -299,7 +214,7 @@ class TrainBatches(_Batches):
     def __init__(
         self,
         data: PreparedData,
-        features,
+        features: FeatureSet,
         batch_size: int,
         seed: int = 0,
         augment: bool = True,
@@ -342,7 +257,8 @@ class TrainBatches(_Batches):
 class FixedBatches(_Batches):
     """Item ``i`` = the i-th batch of a fixed list of record indices (no augmentation)."""
 
-    def __init__(self, data: PreparedData, features, indices: np.ndarray, batch_size: int, cache: bool = False) -> None:
+    def __init__(self, data: PreparedData, features: FeatureSet, indices: np.ndarray, batch_size: int,
+                 cache: bool = False) -> None:
         super().__init__(data, features)
         self.indices = np.asarray(indices, dtype=np.int64)
         self.batch_size = int(batch_size)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from goengine.nn.device import DEVICE_CHOICES
 from goengine.nn.model import PRESETS
 from goengine.nn.schedule import SCHEDULES
 
@@ -56,7 +57,7 @@ def _positive(ctx, param, value):
               help="DataLoader worker processes per rank.")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Torch intra-op threads of each rank [default: torch's choice, the core count].")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the model.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the initial weights and the data order.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
@@ -113,22 +114,21 @@ def train(ctx, data, out, preset, layers, filters, features, batch_size, steps, 
 @click.option("--max-games", type=click.IntRange(min=1), default=None, help="Stop after this many games.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout (progress on stderr).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def evaluate(model_path, sources, max_games, as_json, batch_size, device, no_progress):
     """Move-prediction accuracy of a model on SGF SOURCES (files, folders, archives)."""
-    import torch
-
+    from goengine.nn.device import DeviceError, resolve_device
     from goengine.nn.evaluate import evaluate_model, format_report
     from goengine.nn.modelfile import ModelFileError, load_model
     from goengine.paths import default_model_path
 
     if model_path is None:
         model_path = default_model_path()
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    elif device == "cuda" and not torch.cuda.is_available():
-        raise click.BadParameter("CUDA is not available", param_hint="--device")
+    try:
+        device = resolve_device(device)
+    except DeviceError as exc:
+        raise click.BadParameter(str(exc), param_hint="--device") from None
     try:
         model, info = load_model(model_path, device=device)
     except ModelFileError as exc:

@@ -25,9 +25,10 @@ from typing import Iterable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from goengine.dataset.replay import game_positions
+from goengine.features import FeatureSet, get_feature_set
+from goengine.nn import metrics
 
 PHASES = (("1-50", 1, 50), ("51-150", 51, 150), ("151+", 151, None))
 
@@ -40,26 +41,21 @@ def _phase_index(move_numbers: np.ndarray) -> np.ndarray:
 
 
 class _Tally:
-    """Sums of NLL, top-1 and top-5 hits and counts, per phase."""
+    """The metric sums (``goengine.nn.metrics``) of each game phase."""
 
     def __init__(self) -> None:
-        self.sums = np.zeros((len(PHASES), 4), dtype=np.float64)  # nll, top1, top5, n
+        self.sums = metrics.zeros(len(PHASES))
 
-    def add(self, nll: np.ndarray, top1: np.ndarray, top5: np.ndarray, move_numbers: np.ndarray) -> None:
-        phase = _phase_index(move_numbers)
-        for column, values in enumerate((nll, top1, top5, np.ones_like(nll))):
-            np.add.at(self.sums[:, column], phase, values)
+    def add(self, rows: torch.Tensor, move_numbers: np.ndarray) -> None:
+        self.sums.index_add_(0, torch.from_numpy(_phase_index(move_numbers)), rows.cpu())
 
-    @staticmethod
-    def _stats(row: np.ndarray) -> dict:
-        nll, top1, top5, count = row
-        if count == 0:
-            return {"positions": 0, "top1": None, "top5": None, "nll": None}
-        return {"positions": int(count), "top1": top1 / count, "top5": top5 / count, "nll": nll / count}
+    @property
+    def positions(self) -> int:
+        return int(self.sums[:, metrics.COLUMNS.index("positions")].sum())
 
     def result(self) -> dict:
-        out = self._stats(self.sums.sum(axis=0))
-        out["phases"] = {name: self._stats(self.sums[i]) for i, (name, _, _) in enumerate(PHASES)}
+        out = metrics.summarise(self.sums.sum(dim=0))
+        out["phases"] = {name: metrics.summarise(self.sums[i]) for i, (name, _, _) in enumerate(PHASES)}
         return out
 
 
@@ -77,21 +73,17 @@ def evaluate_model(
     batch_size: int = 256,
     device: str | torch.device | None = None,
     progress: bool = False,
-    features=None,
+    features: FeatureSet | None = None,
     games: Iterable | None = None,
 ) -> dict:
     """Accuracy of ``model`` (with its ``info`` from ``load_model``) on SGF ``sources``.
 
-    ``features`` overrides the feature set named in ``info`` (an object with
-    ``encode_batch``); ``games`` may give GameRecords directly instead of reading
-    ``sources``.
+    ``features`` overrides the feature set named in ``info``; ``games`` may give
+    GameRecords directly instead of reading ``sources``.
     """
     size = int(info["board_size"])
     if features is None:
-        from goengine.features import get_feature_set
-
         features = get_feature_set(info["feature_set"])
-    encode = features.encode_batch if hasattr(features, "encode_batch") else features
     if device is None:
         device = next(model.parameters()).device
     device = torch.device(device)
@@ -119,16 +111,11 @@ def evaluate_model(
         batch = _concat(chunks)
         for start in range(0, len(batch["move"]), batch_size):
             part = {key: value[start : start + batch_size] for key, value in batch.items()}
-            planes = encode(part["stones"], part["to_play"], part["ko"], part["recent"], size)
+            planes = features.encode_batch(part["stones"], part["to_play"], part["ko"], part["recent"], size)
             x = torch.from_numpy(np.ascontiguousarray(planes, dtype=np.uint8)).to(device)
             target = torch.from_numpy(part["move"].astype(np.int64)).to(device)
             with torch.no_grad():
-                logits = model(x).float()
-                nll = F.cross_entropy(logits, target, reduction="none")
-                top5 = logits.topk(min(5, logits.shape[1]), dim=1).indices
-                hits = top5 == target[:, None]
-            tally.add(nll.cpu().numpy().astype(np.float64), hits[:, 0].cpu().numpy().astype(np.float64),
-                      hits.any(dim=1).cpu().numpy().astype(np.float64), part["move_number"])
+                tally.add(metrics.columns(model(x), target), part["move_number"])
 
     for record in games:
         if max_games is not None and counts["read"] >= max_games:
@@ -151,7 +138,7 @@ def evaluate_model(
             flush(pending)
             pending, pending_n = [], 0
             if bar is not None:
-                bar.set_postfix(positions=int(tally.sums[:, 3].sum()))
+                bar.set_postfix(positions=tally.positions)
     if pending:
         flush(pending)
     if bar is not None:

@@ -46,6 +46,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from goengine.coords import MAX_SIZE, MIN_SIZE
+
 PRESETS: dict[str, tuple[int, int]] = {
     "tiny": (3, 8),
     "cpu": (6, 64),
@@ -68,8 +70,8 @@ class Architecture:
             raise ValueError(f"a policy net needs at least 2 layers (5x5 + 1x1 head), got {self.layers}")
         if self.filters < 1 or self.in_planes < 1:
             raise ValueError("filters and in_planes must be positive")
-        if not 2 <= self.board_size <= 25:
-            raise ValueError(f"board size must be 2..25, got {self.board_size}")
+        if not MIN_SIZE <= self.board_size <= MAX_SIZE:
+            raise ValueError(f"board size must be {MIN_SIZE}..{MAX_SIZE}, got {self.board_size}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -150,10 +152,6 @@ class PolicyNet(nn.Module):
             raise ValueError("PolicyNet expects a batch [B, C, N, N]; add a batch dimension with x[None]")
         out = self.head(self.body(x))  # [B, 1, N, N]
         return out.flatten(1) + self.point_bias
-
-
-def build_model(arch: Architecture) -> PolicyNet:
-    return PolicyNet(arch)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -1,10 +1,14 @@
-"""Synthetic prepared data and a stand-in feature encoder, for tests and benchmarks.
+"""Synthetic prepared data and a stand-in feature set, for the tests and the benchmarks.
 
 The positions are random stone patterns, not Go games; the target move is a simple
 function of the last move (the point below it, or above it on the bottom row), so a
-small net can learn it and a test can see the loss fall.  The stand-in encoder has
-the ``encode_batch`` signature of ``goengine.features`` and 5 planes: stones of the
-side to move, opponent stones, empty points, the last move, and ones.
+small net can learn it and a test can see the loss fall.  The stand-in feature set
+``STANDIN`` is a ``goengine.features.FeatureSet`` whose ``encode_batch`` is plain numpy
+(no numba compile in a test) with 5 planes: stones of the side to move, opponent
+stones, empty points, the last move, and ones.
+
+The tests import this module as ``benchmarks.synthetic`` (tests/conftest.py puts the
+repository root on ``sys.path``); ``benchmarks/bench_training.py`` imports it as a sibling.
 """
 
 from __future__ import annotations
@@ -15,28 +19,35 @@ from pathlib import Path
 
 import numpy as np
 
-from goengine.dataset.records import RECENT_MOVES, record_dtype, write_shard
+from goengine.coords import RECENT_MOVES
+from goengine.dataset.records import record_dtype, write_shard
+from goengine.features import FeatureSet
 
 STANDIN_PLANES = 5
 
 
-def standin_encode_batch(stones, to_play, ko, recent, size) -> np.ndarray:
-    """A cheap 5-plane encoder with the feature sets' ``encode_batch`` signature."""
-    stones = np.asarray(stones)
-    batch = len(stones)
-    to_play = np.asarray(to_play).astype(np.int8)[:, None]
-    planes = np.zeros((batch, STANDIN_PLANES, size * size), dtype=np.uint8)
-    planes[:, 0] = stones == to_play
-    planes[:, 1] = (stones != 0) & (stones != to_play)
-    planes[:, 2] = stones == 0
-    last = np.asarray(recent)[:, 0].astype(np.int64)
-    rows = np.nonzero(last >= 0)[0]
-    planes[rows, 3, last[rows]] = 1
-    planes[:, 4] = 1
-    return planes.reshape(batch, STANDIN_PLANES, size, size)
+class StandinFeatures(FeatureSet):
+    """A cheap 5-plane feature set for batches (it has no single-position kernels)."""
+
+    def __init__(self) -> None:
+        super().__init__("standin5", STANDIN_PLANES, module="", description="synthetic-data stand-in")
+
+    def encode_batch(self, stones, to_play, ko, recent, size: int) -> np.ndarray:
+        stones = np.asarray(stones)
+        batch = len(stones)
+        to_play = np.asarray(to_play).astype(np.int8)[:, None]
+        planes = np.zeros((batch, STANDIN_PLANES, size * size), dtype=np.uint8)
+        planes[:, 0] = stones == to_play
+        planes[:, 1] = (stones != 0) & (stones != to_play)
+        planes[:, 2] = stones == 0
+        last = np.asarray(recent)[:, 0].astype(np.int64)
+        rows = np.nonzero(last >= 0)[0]
+        planes[rows, 3, last[rows]] = 1
+        planes[:, 4] = 1
+        return planes.reshape(batch, STANDIN_PLANES, size, size)
 
 
-standin_encode_batch.feature_set_name = "standin5"  # type: ignore[attr-defined]
+STANDIN = StandinFeatures()
 
 
 def synthetic_records(count: int, size: int = 19, seed: int = 0, first_game: int = 0) -> np.ndarray:
