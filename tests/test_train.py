@@ -1,5 +1,6 @@
 """Data loading, the training loop, checkpoints and exact resume, the train command."""
 
+import json
 import os
 import pickle
 import signal
@@ -186,6 +187,50 @@ def test_existing_run_needs_resume(data_dir, tmp_path):
         train(config(data_dir, out, steps=2, resume=True), features=STANDIN)
 
 
+def test_init_from_starts_a_new_run_from_a_model_file(data_dir, tmp_path):
+    first = tmp_path / "first"
+    train(config(data_dir, first, steps=8), features=STANDIN)
+    donor, _ = load_model(first / "model.safetensors")
+    # a learning rate too small to move the weights shows what the run started from
+    second = tmp_path / "second"
+    summary = train(config(data_dir, second, steps=3, lr=1e-12, init_from=str(first / "model.safetensors")),
+                    features=STANDIN)
+    started = summary["model"].state_dict()
+    for name, param in donor.named_parameters():
+        assert torch.allclose(started[name], param, atol=1e-6), name
+    fresh = train(config(data_dir, tmp_path / "fresh", steps=3, lr=1e-12), features=STANDIN)["model"]
+    assert not torch.allclose(fresh.state_dict()["body.0.weight"], donor.state_dict()["body.0.weight"])
+    # the optimizer and the schedule start afresh: the checkpoint knows only this run's steps
+    state = load_checkpoint(second / CHECKPOINT_NAME)
+    assert state["scheduler"]["last_epoch"] == 3
+    _, info = load_model(second / "model.safetensors")
+    assert info["training"]["init_from"]["file"] == "model.safetensors"
+    assert len(info["training"]["init_from"]["sha256"]) == 16
+    # the data set is named by its identity, not by this machine's path
+    assert info["training"]["data"]["name"] == data_dir.name
+    assert info["training"]["data"]["positions"] == {"train": 700, "val": 100}
+    assert str(tmp_path) not in json.dumps(info["training"])
+
+
+def test_init_from_refuses_another_architecture_or_feature_set(data_dir, tmp_path):
+    run = tmp_path / "tiny"
+    train(config(data_dir, run, steps=2), features=STANDIN)
+    model = str(run / "model.safetensors")
+    with pytest.raises(TrainError, match=r"layers 3 \(this run 4\).*--layers 3 --filters 8"):
+        train(config(data_dir, tmp_path / "deeper", layers=4, init_from=model), features=STANDIN)
+    with pytest.raises(TrainError, match=r"filters 8 \(this run 16\)"):
+        train(config(data_dir, tmp_path / "wider", filters=16, init_from=model), features=STANDIN)
+    with pytest.raises(TrainError, match="reads 'standin5' planes.*--features standin5"):
+        train(config(data_dir, tmp_path / "simple", features="simple", init_from=model))
+    small = write_synthetic_data(tmp_path / "data9", train=64, val=16, size=9)
+    with pytest.raises(TrainError, match="plays 19x19; the data is 9x9"):
+        train(config(small, tmp_path / "nine", init_from=model), features=STANDIN)
+    not_a_model = tmp_path / "notes.safetensors"
+    not_a_model.write_text("hello")
+    with pytest.raises(TrainError, match="--init-from"):
+        train(config(data_dir, tmp_path / "bad", init_from=str(not_a_model)), features=STANDIN)
+
+
 KILLED_RUN = """
 import sys
 from benchmarks.synthetic import STANDIN
@@ -269,6 +314,14 @@ def test_train_command_with_a_real_feature_set(data_dir, tmp_path):
     again = CliRunner().invoke(train_command, ["--data", str(data_dir), "--out", str(out), "--preset", "tiny",
                                                "--features", "simple", "--steps", "4"])
     assert again.exit_code != 0 and "--resume" in again.output
+    common = ["--data", str(data_dir), "--features", "simple", "--steps", "2", "--batch-size", "8",
+              "--val-positions", "8", "--workers", "0", "--no-progress", "--init-from", str(out / "model.safetensors")]
+    mismatch = CliRunner().invoke(train_command, ["--out", str(tmp_path / "cpu"), *common])
+    assert mismatch.exit_code != 0 and "--layers 3 --filters 8" in mismatch.output
+    continued = CliRunner().invoke(train_command, ["--out", str(tmp_path / "next"), "--preset", "tiny", *common])
+    assert continued.exit_code == 0, continued.output
+    _, info = load_model(tmp_path / "next" / "model.safetensors")
+    assert info["training"]["init_from"]["file"] == "model.safetensors"
 
 
 def test_a_used_feature_set_travels_to_workers_by_name(data_dir):

@@ -24,6 +24,7 @@ number of DataLoader workers (the sampler hands step numbers to workers in order
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -62,6 +63,20 @@ def read_meta(root: str | os.PathLike) -> dict:
     if "board_size" not in meta or "splits" not in meta:
         raise DataError(f"{path}: missing board_size or splits")
     return meta
+
+
+def data_identity(root: str | os.PathLike) -> dict:
+    """What names a prepared data set in model metadata, without a machine's paths: the
+    folder's name, a digest of its meta.json (which lists every shard and count) and
+    the position counts."""
+    root = Path(root)
+    meta = read_meta(root)
+    return {
+        "name": root.resolve().name,
+        "meta_sha256": hashlib.sha256((root / "meta.json").read_bytes()).hexdigest()[:16],
+        "board_size": int(meta["board_size"]),
+        "positions": meta.get("positions"),
+    }
 
 
 class PreparedData:

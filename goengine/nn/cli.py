@@ -61,6 +61,9 @@ def _positive(ctx, param, value):
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the model.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the initial weights and the data order.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
+@click.option("--init-from", "init_from", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Start a new run from the weights of this model file (same architecture and feature set); "
+                   "the optimizer and the schedule start afresh.")
 @click.option("--stop-at", type=click.IntRange(min=1), default=None,
               help="Checkpoint and exit once this step is reached (continue later with --resume).")
 @click.option("--no-augment", is_flag=True, help="Do not apply random board symmetries.")
@@ -68,7 +71,7 @@ def _positive(ctx, param, value):
 @click.pass_context
 def train(ctx, data, out, preset, layers, filters, features, batch_size, steps, epochs, lr, optimizer, momentum,
           weight_decay, warmup_steps, schedule, eval_every, val_positions, checkpoint_every, workers, threads,
-          device, compile_, seed, resume, stop_at, no_augment, no_progress):
+          device, compile_, seed, resume, init_from, stop_at, no_augment, no_progress):
     """Train the policy network on a prepared data directory.
 
     Multi-GPU / multi-node: launch with torchrun, e.g.
@@ -98,7 +101,8 @@ def train(ctx, data, out, preset, layers, filters, features, batch_size, steps, 
         batch_size=batch_size, steps=steps, epochs=epochs, lr=lr, optimizer=optimizer, momentum=momentum,
         weight_decay=weight_decay, warmup_steps=warmup_steps, schedule=schedule, eval_every=eval_every,
         val_positions=val_positions, checkpoint_every=checkpoint_every, workers=workers, threads=threads, device=device,
-        compile=compile_, seed=seed, resume=resume, stop_at=stop_at, augment=not no_augment,
+        compile=compile_, seed=seed, resume=resume, init_from=None if init_from is None else str(init_from),
+        stop_at=stop_at, augment=not no_augment,
         progress=not no_progress, explicit=explicit,
     )
     try:
@@ -119,7 +123,7 @@ def train(ctx, data, out, preset, layers, filters, features, batch_size, steps, 
 def evaluate(model_path, sources, max_games, as_json, batch_size, device, no_progress):
     """Move-prediction accuracy of a model on SGF SOURCES (files, folders, archives)."""
     from goengine.nn.device import DeviceError, resolve_device
-    from goengine.nn.evaluate import evaluate_model, format_report
+    from goengine.nn.evaluate import evaluate_model, format_report, no_positions_reason
     from goengine.nn.modelfile import ModelFileError, load_model
     from goengine.paths import default_model_path
 
@@ -143,3 +147,5 @@ def evaluate(model_path, sources, max_games, as_json, batch_size, device, no_pro
     else:
         click.echo(f"model {model_path}: {info['layers']}x{info['filters']}, {info['feature_set']}")
         click.echo(format_report(result))
+    if result["positions"] == 0:
+        raise click.ClickException(no_positions_reason(result))

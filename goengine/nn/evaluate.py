@@ -177,3 +177,12 @@ def format_report(result: dict) -> str:
         lines.append(f"  skipped {count}: {reason}")
     lines.append(f"{result['elapsed_s']:.1f} s, {result['positions_per_s'] or 0:.0f} positions/s")
     return "\n".join(lines)
+
+
+def no_positions_reason(result: dict) -> str:
+    """One line saying why ``evaluate_model`` found nothing to score."""
+    games = result["games"]
+    if games["read"] == 0 and not games["skipped"]:
+        return "no SGF game found in the sources"
+    skipped = ", ".join(f"{count} {reason}" for reason, count in games["skipped"].items())
+    return f"no usable {result['board_size']}x{result['board_size']} game in the sources (skipped: {skipped})"

@@ -10,6 +10,11 @@ wrapper.  Outputs in the run directory:
 ``model.safetensors``   the final model (modelfile format)
 ``best.safetensors``    the model with the lowest validation loss seen at an evaluation
 
+A run starts from random weights, or with ``init_from`` from the weights of a model
+file (the optimizer and the schedule start afresh): strength accumulates across runs
+on different machines without carrying a checkpoint's optimizer state.  The model
+file must have the run's architecture and feature set.
+
 Resuming is exact: batches are a pure function of (seed, step, rank) (see
 ``goengine.dataset.torch_data``), and the checkpoint carries the model, optimizer,
 scheduler, RNG states and step, so N straight steps and k + resume to N give the same
@@ -29,6 +34,7 @@ A run goes through these phases, one function or method each:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import signal
 import sys
@@ -56,7 +62,7 @@ from goengine.nn.device import resolve_device
 from goengine.nn.metrics import columns, summarise
 from goengine.nn.metrics import zeros as metric_zeros
 from goengine.nn.model import PRESETS, Architecture, PolicyNet, count_parameters, resolve_architecture
-from goengine.nn.modelfile import save_model
+from goengine.nn.modelfile import ModelFileError, load_model, save_model
 from goengine.nn.runlog import RunLog
 from goengine.nn.schedule import SCHEDULES, LRSchedule, default_warmup
 from goengine.nn.step import forward, prepare_model, to_device, train_step
@@ -72,7 +78,7 @@ BEST_NAME = "best.safetensors"
 # optimisation); the others may change between invocations.
 RESUME_FIXED = (
     "preset", "layers", "filters", "features", "batch_size", "lr", "optimizer", "momentum",
-    "weight_decay", "warmup_steps", "schedule", "seed", "augment", "val_positions",
+    "weight_decay", "warmup_steps", "schedule", "seed", "augment", "val_positions", "init_from",
 )
 
 
@@ -106,6 +112,7 @@ class TrainConfig:
     compile: bool = False
     seed: int = 0
     resume: bool = False
+    init_from: str | None = None  # model file whose weights start a new run
     stop_at: int | None = None
     augment: bool = True
     progress: bool = True
@@ -194,6 +201,10 @@ def _resolved(config: TrainConfig, steps_per_epoch: int) -> dict:
     return values
 
 
+def _field_default(name: str):
+    return TrainConfig.__dataclass_fields__[name].default
+
+
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -232,7 +243,7 @@ def _reconcile_config(config: TrainConfig, state: dict | None, features: Feature
     ``features`` given by the caller wins over the name in the config or the checkpoint.
     """
     if state is not None:
-        saved = state["config"]
+        saved = {key: _field_default(key) for key in RESUME_FIXED} | state["config"]  # keys newer than the checkpoint: defaults
         for key in RESUME_FIXED:
             if key == "features" and features is not None:
                 if features.name != saved["features"] and ctx.is_main:
@@ -288,7 +299,7 @@ def _open_data(config: TrainConfig, features: FeatureSet, ctx: ddp.DistContext) 
 
 
 def _build_net(arch: Architecture, state: dict | None, device: torch.device) -> PolicyNet:
-    """A fresh network (seeded by the caller), or the checkpoint's, ready on ``device``."""
+    """The checkpoint's network when resuming, else a fresh one (seeded by the caller); ready on ``device``."""
     net = PolicyNet(arch)
     if state is not None:
         saved_arch = Architecture.from_dict(state["arch"])
@@ -296,6 +307,38 @@ def _build_net(arch: Architecture, state: dict | None, device: torch.device) -> 
             raise TrainError(f"checkpoint architecture {saved_arch} does not match {arch}")
         net.load_state_dict(state["model"])
     return prepare_model(net, device)
+
+
+def _load_init_weights(net: PolicyNet, path: str, features: FeatureSet) -> dict:
+    """Copy the weights of the model file ``path`` into ``net``, which must have the same
+    architecture and read the same feature planes; returns the file's identity."""
+    try:
+        source, info = load_model(path)
+    except ModelFileError as exc:
+        raise TrainError(f"--init-from: {exc}") from None
+    if info["feature_set"] != features.name:
+        raise TrainError(f"--init-from {path} reads {info['feature_set']!r} planes; this run encodes "
+                         f"{features.name!r}: pass --features {info['feature_set']}")
+    theirs, ours = source.arch, net.arch
+    if theirs.board_size != ours.board_size:
+        raise TrainError(f"--init-from {path} plays {theirs.board_size}x{theirs.board_size}; "
+                         f"the data is {ours.board_size}x{ours.board_size}")
+    if theirs != ours:
+        differences = ", ".join(f"{key} {getattr(theirs, key)} (this run {getattr(ours, key)})"
+                                for key in ("layers", "filters", "in_planes") if getattr(theirs, key) != getattr(ours, key))
+        raise TrainError(f"--init-from {path} has another architecture: {differences}; "
+                         f"pass --layers {theirs.layers} --filters {theirs.filters}")
+    net.load_state_dict(source.state_dict())
+    return _file_identity(path)
+
+
+def _file_identity(path: str) -> dict:
+    """A model file named by its file name and content digest, not by where it lies."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {"file": Path(path).name, "sha256": digest.hexdigest()[:16]}
 
 
 def _make_optimisation(net: PolicyNet, config: TrainConfig, resolved: dict, state: dict | None,
@@ -348,6 +391,12 @@ class _Run:
         self.arch = resolve_architecture(config.preset, config.layers, config.filters,
                                          in_planes=features.num_planes, board_size=self.data.size)
         self.net = _build_net(self.arch, state, self.device)
+        if state is not None:
+            self.init_from = state.get("init_from")  # identity of the model file the run started from
+        elif config.init_from is not None:
+            self.init_from = _load_init_weights(self.net, config.init_from, features)
+        else:
+            self.init_from = None
         self.optimizer, self.scheduler = _make_optimisation(self.net, config, self.resolved, state, ctx)
         self.model = _wrap(self.net, config, ctx, self.device)
 
@@ -373,7 +422,7 @@ class _Run:
 
         self.log = RunLog(self.run_dir, enabled=ctx.is_main, resume_step=self.start_step if state is not None else None)
         self.model_info = {
-            "data": str(Path(config.data).resolve()),
+            "data": torch_data.data_identity(config.data),
             "preset": config.preset,
             "optimizer": config.optimizer,
             "lr": self.resolved["lr"],
@@ -383,6 +432,8 @@ class _Run:
             "total_steps": self.total_steps,
             **config.extra,
         }
+        if self.init_from is not None:
+            self.model_info["init_from"] = self.init_from
 
     def elapsed(self) -> float:
         """Training seconds over every invocation of this run."""
@@ -520,6 +571,7 @@ class _Run:
             "data": {"next_step": step, "seed": config.seed, "batch_size": config.batch_size,
                      "world_size": self.ctx.world_size, "steps_per_epoch": self.data.train_batches.steps_per_epoch},
             "best": self.best,
+            "init_from": self.init_from,
             "running": self.running.detach().cpu(),
             "elapsed_s": self.elapsed(),
         })
