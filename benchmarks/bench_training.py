@@ -36,34 +36,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from goengine.dataset import torch_data  # noqa: E402
 from goengine.features import get_feature_set  # noqa: E402
 from goengine.nn.device import DEVICE_CHOICES, resolve_device  # noqa: E402
-from goengine.nn.model import PolicyNet, resolve_architecture, training_flops  # noqa: E402
+from goengine.nn.model import PolicyNet, ValueHead, resolve_architecture, training_flops  # noqa: E402
 from goengine.nn.step import prepare_model, to_device, train_step  # noqa: E402
 from goengine.nn.train import make_optimizer  # noqa: E402
 
 
-def architecture(spec: str, in_planes: int):
+def architecture(spec: str, in_planes: int, value_head: ValueHead | None):
     """A preset name, or ``LxK`` (layers x filters)."""
+    suffix = "+v" if value_head is not None else ""
     if "x" in spec and spec.replace("x", "").isdigit():
         layers, filters = (int(v) for v in spec.split("x"))
-        return f"{layers}x{filters}", resolve_architecture("cpu", layers, filters, in_planes=in_planes)
-    arch = resolve_architecture(spec, in_planes=in_planes)
-    return f"{spec} {arch.layers}x{arch.filters}", arch
+        return f"{layers}x{filters}{suffix}", resolve_architecture("cpu", layers, filters, in_planes=in_planes,
+                                                                   value_head=value_head)
+    arch = resolve_architecture(spec, in_planes=in_planes, value_head=value_head)
+    return f"{spec} {arch.layers}x{arch.filters}{suffix}", arch
 
 
-def setup(spec: str, in_planes: int, device: torch.device, compile_model: bool):
+def setup(spec: str, in_planes: int, device: torch.device, compile_model: bool, value_head: ValueHead | None):
     torch.manual_seed(0)
-    name, arch = architecture(spec, in_planes)
+    name, arch = architecture(spec, in_planes, value_head)
     net = prepare_model(PolicyNet(arch), device)
     model = torch.compile(net) if compile_model else net
     optimizer = make_optimizer(net, "sgd", 0.01, 0.9, 1e-4)
     return name, arch, net, model, optimizer
 
 
-def step_fn(model, optimizer, device):
+def step_fn(model, optimizer, device, value_weight: float):
     """One training step exactly as ``train`` runs it (goengine.nn.step)."""
 
-    def step(planes, moves):
-        return train_step(model, optimizer, *to_device(planes, moves, device))[0]
+    def step(batch):
+        return train_step(model, optimizer, to_device(batch, device), value_weight).loss
 
     return step
 
@@ -99,6 +101,8 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     parser.add_argument("--no-loader", action="store_true", help="synthetic in-memory inputs only")
+    parser.add_argument("--value-weight", type=float, default=0.0,
+                        help="above 0: networks with a value head (1/256), trained with this weight")
     args = parser.parse_args(argv)
 
     if args.threads:
@@ -112,6 +116,7 @@ def main(argv=None) -> None:
     if args.compile:
         warmup = max(warmup, 3)
 
+    value_head = ValueHead() if args.value_weight > 0 else None
     features = get_feature_set(args.features)
     planes_n = features.num_planes
     loader_ok = not args.no_loader
@@ -154,17 +159,18 @@ def main(argv=None) -> None:
             del loader  # stop its workers before timing the model alone
 
     for preset in [p.strip() for p in args.presets.split(",") if p.strip()]:
-        name, arch, net, model, optimizer = setup(preset, planes_n, device, args.compile)
+        name, arch, net, model, optimizer = setup(preset, planes_n, device, args.compile, value_head)
         flops = training_flops(arch)
-        step = step_fn(model, optimizer, device)
+        step = step_fn(model, optimizer, device, args.value_weight)
         gen = torch.Generator().manual_seed(0)
-        planes = torch.randint(0, 2, (batch, planes_n, 19, 19), generator=gen, dtype=torch.uint8)
-        moves = torch.randint(0, 361, (batch,), generator=gen)
-        planes, moves = to_device(planes, moves, device)  # in place before the clock starts
-        row(name, "synthetic", timed(lambda i: step(planes, moves), warmup, steps, device), flops)
+        synthetic = torch_data.Batch(torch.randint(0, 2, (batch, planes_n, 19, 19), generator=gen, dtype=torch.uint8),
+                                     torch.randint(0, 361, (batch,), generator=gen),
+                                     torch.randint(-1, 2, (batch,), generator=gen).float())
+        synthetic = to_device(synthetic, device)  # in place before the clock starts
+        row(name, "synthetic", timed(lambda i: step(synthetic), warmup, steps, device), flops)
         if loader_ok:
             loader = iter(torch_data.make_loader(train_set, range(0, 10**9), workers=args.workers, pin_memory=cuda))
-            row(name, "end-to-end", timed(lambda i: step(*next(loader)), warmup, steps, device), flops)
+            row(name, "end-to-end", timed(lambda i: step(next(loader)), warmup, steps, device), flops)
             del loader
         del net, model, optimizer
     if tmp is not None:

@@ -50,14 +50,33 @@ class StandinFeatures(FeatureSet):
 STANDIN = StandinFeatures()
 
 
-def synthetic_records(count: int, size: int = 19, seed: int = 0, first_game: int = 0) -> np.ndarray:
-    """``count`` random position records whose target is learnable from the last move."""
+def with_winner(dtype: np.dtype) -> np.dtype:
+    """``dtype`` with the game's ``winner`` field (0 unknown, 1 black, 2 white) if it lacks one."""
+    if "winner" in dtype.names:
+        return dtype
+    return np.dtype(dtype.descr + [("winner", np.int8)])
+
+
+def synthetic_records(count: int, size: int = 19, seed: int = 0, game_length: int = 100,
+                      winners: bool = True) -> np.ndarray:
+    """``count`` random position records, ``game_length`` to a game, whose move target is
+    learnable from the last move and whose value target from the stones.
+
+    With ``winners`` each game gets a winner (a fifth of the games an unknown one), and
+    the winner's stones are denser in every position of the game, so the result can be
+    told from the position; without, the records have the older layout with no winner.
+    """
     rng = np.random.default_rng(seed)
     points = size * size
-    records = np.zeros(count, dtype=record_dtype(size))
-    stones = rng.choice(np.array([0, 1, 2], np.int8), size=(count, points), p=[0.6, 0.2, 0.2])
+    dtype = record_dtype(size)
+    records = np.zeros(count, dtype=with_winner(dtype) if winners else dtype)
+    game = np.arange(count) // game_length
+    winner = rng.choice(np.array([0, 1, 2], np.int8), size=game[-1] + 1 if count else 0, p=[0.2, 0.4, 0.4])[game]
+    black_share = np.where(winner == 1, 0.3, np.where(winner == 2, 0.1, 0.2))[:, None]
+    draw = rng.random((count, points))
+    stones = np.where(draw < black_share, 1, np.where(draw < 0.4, 2, 0)).astype(np.int8)
     last = rng.integers(0, points, size=count)
-    row, col = np.divmod(last, size)
+    row = last // size
     target = np.where(row < size - 1, last + size, last - size)
     stones[np.arange(count), target] = 0
     records["black"] = np.packbits(stones == 1, axis=1)
@@ -68,9 +87,10 @@ def synthetic_records(count: int, size: int = 19, seed: int = 0, first_game: int
     recent[:, 0] = last
     records["recent"] = recent
     records["move"] = target
-    records["game"] = first_game + np.arange(count) // 100
-    records["move_number"] = 1 + np.arange(count) % 100
-    del col
+    records["game"] = game
+    records["move_number"] = 1 + np.arange(count) % game_length
+    if winners:
+        records["winner"] = winner
     return records
 
 
@@ -81,19 +101,23 @@ def write_synthetic_data(
     size: int = 19,
     shard_size: int = 512,
     seed: int = 0,
+    game_length: int = 100,
+    winners: bool = True,
 ) -> Path:
-    """A prepared data directory (meta.json + shards) of synthetic positions."""
+    """A prepared data directory (meta.json + shards) of synthetic positions; ``winners``
+    False writes the layout of data prepared before records kept the game's winner."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     splits: dict[str, list[str]] = {}
     for split_id, (split, count) in enumerate((("train", train), ("val", val))):
-        records = synthetic_records(count, size, seed=seed * 2 + split_id)
+        records = synthetic_records(count, size, seed=seed * 2 + split_id, game_length=game_length, winners=winners)
         names = []
         for shard, start in enumerate(range(0, count, shard_size)):
             name = f"{split}-{shard:05d}.npy"
             write_shard(root / name, records[start : start + shard_size])
             names.append(name)
         splits[split] = names
-    meta = {"format_version": 1, "board_size": size, "splits": splits, "positions": {"train": train, "val": val}}
+    meta = {"format_version": 2 if winners else 1, "board_size": size, "splits": splits,
+            "positions": {"train": train, "val": val}}
     (root / "meta.json").write_text(json.dumps(meta, indent=1))
     return root

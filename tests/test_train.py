@@ -15,6 +15,7 @@ import torch
 from click.testing import CliRunner
 
 from goengine.dataset.torch_data import (
+    Batch,
     FixedBatches,
     Permutation,
     PreparedData,
@@ -75,16 +76,16 @@ def test_prepared_data_is_memory_mapped(data_dir):
 def test_batches_are_a_function_of_step(data_dir):
     data = PreparedData(data_dir, "train")
     dataset = TrainBatches(data, STANDIN, batch_size=16, seed=5)
-    planes, moves = dataset[3]
+    planes, moves, z = batch = dataset[3]
     assert planes.dtype == torch.uint8 and planes.shape == (16, STANDIN_PLANES, 19, 19)
     assert moves.dtype == torch.int64 and moves.shape == (16,)
+    assert z.dtype == torch.float32 and z.shape == (16,) and set(z.tolist()) <= {-1.0, 0.0, 1.0}
     again = TrainBatches(PreparedData(data_dir, "train"), STANDIN, batch_size=16, seed=5)[3]
-    assert torch.equal(planes, again[0]) and torch.equal(moves, again[1])
+    assert all(torch.equal(a, b) for a, b in zip(batch, again))
     # two DataLoader workers deliver exactly the batches of the steps asked for, in order
     loaded = list(make_loader(dataset, range(40, 46), workers=2))
-    for step, (p, m) in zip(range(40, 46), loaded):
-        expected = dataset[step]
-        assert torch.equal(p, expected[0]) and torch.equal(m, expected[1])
+    for step, got in zip(range(40, 46), loaded):
+        assert type(got) is Batch and all(torch.equal(a, b) for a, b in zip(got, dataset[step]))
     # one epoch visits every position once
     seen = np.concatenate([dataset.batch_indices(s) for s in range(dataset.steps_per_epoch)])
     assert len(np.unique(seen)) == len(seen) == dataset.steps_per_epoch * 16
@@ -109,7 +110,7 @@ def test_symmetry_moves_planes_and_targets_together(data_dir):
     assert torch.equal(moved_planes.view(8, -1).argmax(1), moved)
     assert len({tuple(transform_moves_torch(torch.tensor([21]), torch.tensor([k]), 19).tolist()) for k in range(8)}) == 8
     # in a real batch the synthetic "last move" plane and the target stay neighbours
-    planes, moves = TrainBatches(PreparedData(data_dir), STANDIN, 64, seed=2)[0]
+    planes, moves, _ = TrainBatches(PreparedData(data_dir), STANDIN, 64, seed=2)[0]
     last = planes[:, 3].reshape(64, -1).argmax(1)
     distance = (last // 19 - moves // 19).abs() + (last % 19 - moves % 19).abs()
     assert torch.all(distance == 1)
@@ -331,8 +332,7 @@ def test_a_used_feature_set_travels_to_workers_by_name(data_dir):
 
     simple = get_feature_set("simple")
     dataset = TrainBatches(PreparedData(data_dir, "train"), simple, batch_size=8, seed=4)
-    planes, moves = dataset[2]
+    batch = dataset[2]
     copy = pickle.loads(pickle.dumps(dataset))
     assert copy.features is simple
-    again = copy[2]
-    assert torch.equal(planes, again[0]) and torch.equal(moves, again[1])
+    assert all(torch.equal(a, b) for a, b in zip(batch, copy[2]))

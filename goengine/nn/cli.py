@@ -64,6 +64,18 @@ def _positive(ctx, param, value):
 @click.option("--init-from", "init_from", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Start a new run from the weights of this model file (same architecture and feature set); "
                    "the optimizer and the schedule start afresh.")
+@click.option("--value-weight", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Give the network a value head and train it on the game results: loss = policy cross-entropy "
+                   "+ this x value MSE (0: policy only).")
+@click.option("--value-positions-per-game", type=click.IntRange(min=1), default=None,
+              help="Value targets on at most this many positions of each game, picked once per run "
+                   "(positions of one game are correlated: fewer per game overfit less) [default: all].")
+@click.option("--value-channels", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Planes of the value head's 1x1 convolution.")
+@click.option("--value-hidden", type=click.IntRange(min=1), default=256, show_default=True,
+              help="Units of the value head's fully connected layer.")
+@click.option("--freeze-trunk", is_flag=True,
+              help="Train only the value head, on the frozen trunk and policy of the --init-from model.")
 @click.option("--stop-at", type=click.IntRange(min=1), default=None,
               help="Checkpoint and exit once this step is reached (continue later with --resume).")
 @click.option("--no-augment", is_flag=True, help="Do not apply random board symmetries.")
@@ -71,8 +83,9 @@ def _positive(ctx, param, value):
 @click.pass_context
 def train(ctx, data, out, preset, layers, filters, features, batch_size, steps, epochs, lr, optimizer, momentum,
           weight_decay, warmup_steps, schedule, eval_every, val_positions, checkpoint_every, workers, threads,
-          device, compile_, seed, resume, init_from, stop_at, no_augment, no_progress):
-    """Train the policy network on a prepared data directory.
+          device, compile_, seed, resume, init_from, value_weight, value_positions_per_game, value_channels,
+          value_hidden, freeze_trunk, stop_at, no_augment, no_progress):
+    """Train the policy network (and optionally its value head) on a prepared data directory.
 
     Multi-GPU / multi-node: launch with torchrun, e.g.
     `torchrun --nproc_per_node=8 train_policy.py train --data D --out R`.
@@ -102,7 +115,8 @@ def train(ctx, data, out, preset, layers, filters, features, batch_size, steps, 
         weight_decay=weight_decay, warmup_steps=warmup_steps, schedule=schedule, eval_every=eval_every,
         val_positions=val_positions, checkpoint_every=checkpoint_every, workers=workers, threads=threads, device=device,
         compile=compile_, seed=seed, resume=resume, init_from=None if init_from is None else str(init_from),
-        stop_at=stop_at, augment=not no_augment,
+        value_weight=value_weight, value_positions_per_game=value_positions_per_game, value_channels=value_channels,
+        value_hidden=value_hidden, freeze_trunk=freeze_trunk, stop_at=stop_at, augment=not no_augment,
         progress=not no_progress, explicit=explicit,
     )
     try:

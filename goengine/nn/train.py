@@ -1,4 +1,4 @@
-"""Supervised training of the policy network on prepared position records.
+"""Supervised training of the policy network (and its value head) on prepared position records.
 
 ``train(TrainConfig(...))`` is the whole job; the ``train`` click command is a thin
 wrapper.  Outputs in the run directory:
@@ -15,6 +15,18 @@ file (the optimizer and the schedule start afresh): strength accumulates across 
 on different machines without carrying a checkpoint's optimizer state.  The model
 file must have the run's architecture and feature set.
 
+``value_weight`` > 0 gives the network a value head and trains it on the game results
+together with the policy (loss: cross-entropy + value_weight x MSE, see
+``goengine.nn.step``), on at most ``value_positions_per_game`` positions of each game
+(see ``goengine.dataset.torch_data.value_positions``).  With ``freeze_trunk`` only the
+value head learns, on the frozen trunk and policy of the ``init_from`` model, and the
+batches are drawn from the value positions alone: the plan for a CPU, where the big
+trunk cannot be retrained but a value head on top of it can.  A policy-only model
+given to ``init_from`` gets a fresh value head; the value head of a dual-head model
+given to a policy-only run is left out.  The log has the value head's MSE and sign
+accuracy (does the prediction pick the winner) on training and validation positions,
+so the curves show when it starts to memorise games.
+
 Resuming is exact: batches are a pure function of (seed, step, rank) (see
 ``goengine.dataset.torch_data``), and the checkpoint carries the model, optimizer,
 scheduler, RNG states and step, so N straight steps and k + resume to N give the same
@@ -28,7 +40,8 @@ A run goes through these phases, one function or method each:
 3. model and optimizer (``_build_net``, ``_make_optimisation``): fresh or restored;
 4. the step loop (``_Run.loop``), with the forward and backward pass of
    ``goengine.nn.step`` and the metrics of ``goengine.nn.metrics``;
-5. evaluation (``_Run.evaluate``): train and validation metrics, log, curves, best model;
+5. evaluation (``_Run.evaluate``): train and validation metrics, log, curves, best model
+   (the lowest validation loss: policy NLL, plus value_weight x value MSE with a value head);
 6. checkpointing (``_Run.checkpoint``) and the final model (``_Run.finish``).
 """
 
@@ -61,7 +74,7 @@ from goengine.nn.checkpoint import (
 from goengine.nn.device import resolve_device
 from goengine.nn.metrics import columns, summarise
 from goengine.nn.metrics import zeros as metric_zeros
-from goengine.nn.model import PRESETS, Architecture, PolicyNet, count_parameters, resolve_architecture
+from goengine.nn.model import PRESETS, Architecture, PolicyNet, ValueHead, count_parameters, resolve_architecture
 from goengine.nn.modelfile import ModelFileError, load_model, save_model
 from goengine.nn.runlog import RunLog
 from goengine.nn.schedule import SCHEDULES, LRSchedule, default_warmup
@@ -79,6 +92,7 @@ BEST_NAME = "best.safetensors"
 RESUME_FIXED = (
     "preset", "layers", "filters", "features", "batch_size", "lr", "optimizer", "momentum",
     "weight_decay", "warmup_steps", "schedule", "seed", "augment", "val_positions", "init_from",
+    "value_weight", "value_positions_per_game", "value_channels", "value_hidden", "freeze_trunk",
 )
 
 
@@ -113,6 +127,11 @@ class TrainConfig:
     seed: int = 0
     resume: bool = False
     init_from: str | None = None  # model file whose weights start a new run
+    value_weight: float = 0.0  # 0: policy only; > 0: a value head, loss = CE + value_weight * MSE
+    value_positions_per_game: int | None = None  # value targets per game (None: every position)
+    value_channels: int = 1  # the value head's 1x1 convolution planes
+    value_hidden: int = 256  # the value head's fully connected units
+    freeze_trunk: bool = False  # train the value head only, on the init_from model's trunk
     stop_at: int | None = None
     augment: bool = True
     progress: bool = True
@@ -137,6 +156,19 @@ class TrainConfig:
             raise ValueError("epochs must be positive")
         if self.workers < 0:
             raise ValueError("workers cannot be negative")
+        if not self.value_weight >= 0:
+            raise ValueError("value_weight cannot be negative")
+        if self.value_positions_per_game is not None and self.value_positions_per_game < 1:
+            raise ValueError("value_positions_per_game must be at least 1")
+        if self.freeze_trunk and self.value_weight == 0:
+            raise ValueError("--freeze-trunk trains the value head only: give it a --value-weight above 0")
+        if self.freeze_trunk and self.init_from is None and not self.resume:
+            raise ValueError("--freeze-trunk needs --init-from MODEL: a random frozen trunk has nothing to offer")
+
+    @property
+    def value_head(self) -> ValueHead | None:
+        """The value head the run's network has (None: policy only)."""
+        return ValueHead(self.value_channels, self.value_hidden) if self.value_weight > 0 else None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -243,7 +275,8 @@ def _reconcile_config(config: TrainConfig, state: dict | None, features: Feature
     ``features`` given by the caller wins over the name in the config or the checkpoint.
     """
     if state is not None:
-        saved = {key: _field_default(key) for key in RESUME_FIXED} | state["config"]  # keys newer than the checkpoint: defaults
+        # options newer than the checkpoint take their defaults
+        saved = {key: _field_default(key) for key in RESUME_FIXED} | state["config"]
         for key in RESUME_FIXED:
             if key == "features" and features is not None:
                 if features.name != saved["features"] and ctx.is_main:
@@ -272,6 +305,7 @@ class _Data:
     val: torch_data.PreparedData
     train_batches: torch_data.TrainBatches
     val_batches: torch_data.FixedBatches | None  # None: no validation positions
+    value_positions: int  # training positions with a value target (0 for a policy-only run)
 
     @property
     def size(self) -> int:
@@ -279,20 +313,29 @@ class _Data:
 
 
 def _open_data(config: TrainConfig, features: FeatureSet, ctx: ddp.DistContext) -> _Data:
-    """This rank's stream of training batches and its share of the fixed validation subset."""
+    """This rank's stream of training batches and its share of the fixed validation subset.
+
+    A value run picks its value positions here; a frozen-trunk run draws its batches
+    from them alone, since the other positions would teach it nothing."""
     try:
         train_data = torch_data.PreparedData(config.data, "train")
         val_data = torch_data.PreparedData(config.data, "val")
+        value_positions = None
+        if config.value_weight > 0:
+            value_positions = torch_data.value_positions(train_data, config.value_positions_per_game, config.seed)
+            if len(value_positions) == 0:
+                raise TrainError(f"no training game in {config.data} has a known winner: nothing to train a value head on")
         train_batches = torch_data.TrainBatches(
             train_data, features, config.batch_size, seed=config.seed, augment=config.augment,
-            rank=ctx.rank, world_size=ctx.world_size,
+            rank=ctx.rank, world_size=ctx.world_size, value_positions=value_positions,
+            positions=value_positions if config.freeze_trunk else None,
         )
     except torch_data.DataError as exc:
         raise TrainError(str(exc)) from None
     val_indices = torch_data.validation_indices(len(val_data), config.val_positions, ctx.rank, ctx.world_size)
     val_batches = (torch_data.FixedBatches(val_data, features, val_indices, config.batch_size, cache=True)
                    if len(val_data) and config.val_positions > 0 else None)
-    return _Data(train_data, val_data, train_batches, val_batches)
+    return _Data(train_data, val_data, train_batches, val_batches, 0 if value_positions is None else len(value_positions))
 
 
 # --------------------------------------------------------------------------- phase 3: model and optimizer
@@ -311,7 +354,10 @@ def _build_net(arch: Architecture, state: dict | None, device: torch.device) -> 
 
 def _load_init_weights(net: PolicyNet, path: str, features: FeatureSet) -> dict:
     """Copy the weights of the model file ``path`` into ``net``, which must have the same
-    architecture and read the same feature planes; returns the file's identity."""
+    trunk and read the same feature planes; returns the file's identity.
+
+    The heads may differ: a value head the file lacks starts fresh (as seeded), one the
+    run does not train is left out; value heads of two sizes are an error."""
     try:
         source, info = load_model(path)
     except ModelFileError as exc:
@@ -323,12 +369,24 @@ def _load_init_weights(net: PolicyNet, path: str, features: FeatureSet) -> dict:
     if theirs.board_size != ours.board_size:
         raise TrainError(f"--init-from {path} plays {theirs.board_size}x{theirs.board_size}; "
                          f"the data is {ours.board_size}x{ours.board_size}")
-    if theirs != ours:
+    if theirs.trunk != ours.trunk:
         differences = ", ".join(f"{key} {getattr(theirs, key)} (this run {getattr(ours, key)})"
                                 for key in ("layers", "filters", "in_planes") if getattr(theirs, key) != getattr(ours, key))
         raise TrainError(f"--init-from {path} has another architecture: {differences}; "
                          f"pass --layers {theirs.layers} --filters {theirs.filters}")
-    net.load_state_dict(source.state_dict())
+    if None not in (theirs.value_head, ours.value_head) and theirs.value_head != ours.value_head:
+        raise TrainError(f"--init-from {path} has a value head of {theirs.value_head.channels} channels and "
+                         f"{theirs.value_head.hidden} hidden units (this run {ours.value_head.channels} and "
+                         f"{ours.value_head.hidden}): pass --value-channels {theirs.value_head.channels} "
+                         f"--value-hidden {theirs.value_head.hidden}")
+    weights = source.state_dict()
+    fresh_value_head = theirs.value_head is None and ours.value_head is not None
+    if theirs.value_head is not None and ours.value_head is None:
+        weights = {name: tensor for name, tensor in weights.items() if not name.startswith("value_head.")}
+        _say(f"--init-from {path}: its value head is left out (this run trains no value head: --value-weight 0)")
+    elif fresh_value_head:
+        _say(f"--init-from {path}: a policy-only network; its value head starts fresh")
+    net.load_state_dict(weights, strict=not fresh_value_head)
     return _file_identity(path)
 
 
@@ -388,8 +446,8 @@ class _Run:
         self.total_steps = self.resolved["total_steps"]
 
         torch.manual_seed(config.seed)
-        self.arch = resolve_architecture(config.preset, config.layers, config.filters,
-                                         in_planes=features.num_planes, board_size=self.data.size)
+        self.arch = resolve_architecture(config.preset, config.layers, config.filters, in_planes=features.num_planes,
+                                         board_size=self.data.size, value_head=config.value_head)
         self.net = _build_net(self.arch, state, self.device)
         if state is not None:
             self.init_from = state.get("init_from")  # identity of the model file the run started from
@@ -397,6 +455,8 @@ class _Run:
             self.init_from = _load_init_weights(self.net, config.init_from, features)
         else:
             self.init_from = None
+        if config.freeze_trunk:
+            self.net.freeze_trunk()  # before the optimizer and DDP, which take the trainable parameters
         self.optimizer, self.scheduler = _make_optimisation(self.net, config, self.resolved, state, ctx)
         self.model = _wrap(self.net, config, ctx, self.device)
 
@@ -410,8 +470,9 @@ class _Run:
             self.start_step = int(state["step"])
             self.best = dict(state.get("best", self.best))
             self.elapsed_before = float(state.get("elapsed_s", 0.0))
-            if "running" in state:
-                self.running.copy_(state["running"].to(self.device))
+            if "running" in state:  # a checkpoint from before the value columns has the policy's only
+                saved_running = state["running"].to(self.device)
+                self.running[: len(saved_running)] = saved_running
             saved_world = state["data"]["world_size"]
             if saved_world != ctx.world_size and ctx.is_main:
                 _say(f"resume: world size changed {saved_world} -> {ctx.world_size}; the data order differs from here on")
@@ -434,6 +495,9 @@ class _Run:
         }
         if self.init_from is not None:
             self.model_info["init_from"] = self.init_from
+        if self.arch.value_head is not None:
+            self.model_info["value"] = {"weight": config.value_weight, "positions_per_game": config.value_positions_per_game,
+                                        "train_positions": self.data.value_positions, "freeze_trunk": config.freeze_trunk}
 
     def elapsed(self) -> float:
         """Training seconds over every invocation of this run."""
@@ -442,20 +506,25 @@ class _Run:
     def announce(self) -> None:
         data, ctx, resumed = self.data, self.ctx, self.state is not None
         parameters = count_parameters(self.net)
+        trainable = sum(p.numel() for p in self.net.parameters() if p.requires_grad)
         self.log.write({
             "event": "resume" if resumed else "start", "step": self.start_step,
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "config": self.resolved, "architecture": self.arch.to_dict(), "feature_set": self.features.name,
-            "parameters": parameters, "device": str(self.device), "world_size": ctx.world_size,
-            "train_positions": len(data.train), "val_positions": len(data.val),
-            "steps_per_epoch": data.train_batches.steps_per_epoch,
+            "parameters": parameters, "trainable_parameters": trainable, "device": str(self.device),
+            "world_size": ctx.world_size, "train_positions": len(data.train), "val_positions": len(data.val),
+            "train_value_positions": data.value_positions, "steps_per_epoch": data.train_batches.steps_per_epoch,
         })
         if ctx.is_main:
+            value = ""
+            if self.arch.value_head is not None:
+                value = (f", value targets on {data.value_positions:,} positions (weight {self.config.value_weight}"
+                         f"{', trunk frozen' if self.config.freeze_trunk else ''})")
             _say(
                 f"{'resuming at step ' + str(self.start_step) if resumed else 'training'}: "
-                f"{self.arch.layers}x{self.arch.filters} ({parameters:,} parameters, {self.features.name} "
+                f"{self.arch.describe()} ({parameters:,} parameters, {self.features.name} "
                 f"{self.arch.in_planes} planes) on {self.device}{f' x{ctx.world_size} ranks' if ctx.enabled else ''}, "
-                f"{len(data.train):,} positions, {self.total_steps} steps of {self.config.batch_size}"
+                f"{len(data.train):,} positions{value}, {self.total_steps} steps of {self.config.batch_size}"
             )
 
     # -- phase 4: the step loop
@@ -471,11 +540,11 @@ class _Run:
         step = self.start_step
         self.net.train()
         with _StopRequest(active=not self.ctx.enabled) as stop:
-            for planes, moves in loader:
-                planes, moves = to_device(planes, moves, self.device)
-                _, logits = train_step(self.model, self.optimizer, planes, moves)
+            for batch in loader:
+                batch = to_device(batch, self.device)
+                out = train_step(self.model, self.optimizer, batch, config.value_weight)
                 self.scheduler.step()
-                self.running += columns(logits, moves).sum(dim=0)
+                self.running += columns(out.logits, batch.moves, out.value, batch.z).sum(dim=0)
                 step += 1
                 self.window_steps += 1
                 if progress is not None:
@@ -512,45 +581,63 @@ class _Run:
         sums = metric_zeros(device=self.device)
         with torch.no_grad():
             for i in range(len(self.data.val_batches)):  # in this process: the planes are cached after the first pass
-                planes, moves = to_device(*self.data.val_batches[i], self.device)
-                sums += columns(forward(self.net, planes), moves).sum(dim=0)
+                batch = to_device(self.data.val_batches[i], self.device)
+                if self.net.has_value_head:
+                    logits, value = forward(self.net, batch.planes, with_value=True)
+                else:
+                    logits, value = forward(self.net, batch.planes), None
+                sums += columns(logits, batch.moves, value, batch.z).sum(dim=0)
         self.net.train()
         return summarise(ddp.all_reduce_sum(self.ctx, sums))
 
     def evaluate(self, step: int, progress) -> None:
         """Log train and validation metrics, refresh the curves, keep the best model."""
         train_stats = summarise(ddp.all_reduce_sum(self.ctx, self.running.clone()))
-        if not math.isfinite(train_stats["nll"]):
-            raise TrainError(f"the training loss is {train_stats['nll']} at step {step}: training diverged "
-                             f"(try a lower --lr or more --warmup-steps); the last checkpoint is kept")
+        for key in ("nll", "value_mse"):
+            if train_stats[key] is not None and not math.isfinite(train_stats[key]):
+                raise TrainError(f"the training {key} is {train_stats[key]} at step {step}: training diverged "
+                                 f"(try a lower --lr or more --warmup-steps); the last checkpoint is kept")
         val = self.last_val = self.validate()
         now = time.perf_counter()
         record = {
             "step": step,
             "epoch": round(step / self.data.train_batches.steps_per_epoch, 4),
             "lr": self.scheduler.get_last_lr()[0],
-            "train_loss": train_stats["nll"],
-            "train_top1": train_stats["top1"],
-            "train_top5": train_stats["top5"],
+            **self._fields("train", train_stats),
             "positions_per_s": (self.window_steps * self.config.batch_size * self.ctx.world_size
                                 / max(1e-9, now - self.window_start)),
             "elapsed_s": round(self.elapsed(), 2),
         }
         if val is not None:
-            record.update(val_loss=val["nll"], val_top1=val["top1"], val_top5=val["top5"])
+            record.update(self._fields("val", val))
         self.log.write(record)
         self.log.plot()
         if progress is not None:
             shown = f"step {step}: train loss {train_stats['nll']:.3f} top-1 {100 * train_stats['top1']:.1f}%"
             if val is not None:
                 shown += f" | val loss {val['nll']:.3f} top-1 {100 * val['top1']:.1f}% top-5 {100 * val['top5']:.1f}%"
+                if val["value_mse"] is not None:
+                    shown += f" value MSE {val['value_mse']:.3f} sign {100 * val['value_accuracy']:.1f}%"
             progress.write(shown, file=sys.stderr)
-        if val is not None and val["nll"] < self.best["val_loss"]:
-            self.best = {"val_loss": val["nll"], "step": step}
+        if val is not None and self.objective(val) < self.best["val_loss"]:
+            self.best = {"val_loss": self.objective(val), "step": step}
             self.save_model(BEST_NAME, step)
         self.running.zero_()
         self.last_eval_step = step
         self.window_start, self.window_steps = time.perf_counter(), 0
+
+    def objective(self, stats: dict) -> float:
+        """The loss training minimises, on summarised metrics: what "best" means."""
+        value_mse = stats["value_mse"] if stats["value_mse"] is not None else 0.0
+        return stats["nll"] + self.config.value_weight * value_mse
+
+    def _fields(self, prefix: str, stats: dict) -> dict:
+        """Summarised metrics as log and model-info fields: ``{prefix}_loss`` (the policy
+        NLL), ``_top1``, ``_top5`` and, with a value head, ``_value_mse``, ``_value_accuracy``."""
+        fields = {f"{prefix}_loss": stats["nll"], f"{prefix}_top1": stats["top1"], f"{prefix}_top5": stats["top5"]}
+        if self.arch.value_head is not None:
+            fields.update({f"{prefix}_value_mse": stats["value_mse"], f"{prefix}_value_accuracy": stats["value_accuracy"]})
+        return fields
 
     # -- phase 6: checkpoints and model files
 
@@ -582,7 +669,7 @@ class _Run:
             return
         info = {**self.model_info, "step": step}
         if self.last_val is not None:
-            info.update(val_loss=self.last_val["nll"], val_top1=self.last_val["top1"], val_top5=self.last_val["top5"])
+            info.update(self._fields("val", self.last_val))
         save_model(self.net, self.run_dir / name, self.features.name, info)
 
     def finish(self, step: int, stopped_early: bool) -> dict:
