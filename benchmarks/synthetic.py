@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from goengine.coords import RECENT_MOVES
-from goengine.dataset.records import record_dtype, write_shard
+from goengine.dataset.records import FORMAT_VERSION, record_dtype, write_shard
 from goengine.features import FeatureSet
 
 STANDIN_PLANES = 5
@@ -50,11 +50,9 @@ class StandinFeatures(FeatureSet):
 STANDIN = StandinFeatures()
 
 
-def with_winner(dtype: np.dtype) -> np.dtype:
-    """``dtype`` with the game's ``winner`` field (0 unknown, 1 black, 2 white) if it lacks one."""
-    if "winner" in dtype.names:
-        return dtype
-    return np.dtype(dtype.descr + [("winner", np.int8)])
+def without_winner(dtype: np.dtype) -> np.dtype:
+    """The record layout of format 1: ``dtype`` without the game's ``winner`` field."""
+    return np.dtype([(name, dtype.fields[name][0]) for name in dtype.names if name != "winner"])
 
 
 def synthetic_records(count: int, size: int = 19, seed: int = 0, game_length: int = 100,
@@ -69,7 +67,7 @@ def synthetic_records(count: int, size: int = 19, seed: int = 0, game_length: in
     rng = np.random.default_rng(seed)
     points = size * size
     dtype = record_dtype(size)
-    records = np.zeros(count, dtype=with_winner(dtype) if winners else dtype)
+    records = np.zeros(count, dtype=dtype if winners else without_winner(dtype))
     game = np.arange(count) // game_length
     winner = rng.choice(np.array([0, 1, 2], np.int8), size=game[-1] + 1 if count else 0, p=[0.2, 0.4, 0.4])[game]
     black_share = np.where(winner == 1, 0.3, np.where(winner == 2, 0.1, 0.2))[:, None]
@@ -117,7 +115,7 @@ def write_synthetic_data(
             write_shard(root / name, records[start : start + shard_size])
             names.append(name)
         splits[split] = names
-    meta = {"format_version": 2 if winners else 1, "board_size": size, "splits": splits,
+    meta = {"format_version": FORMAT_VERSION if winners else 1, "board_size": size, "splits": splits,
             "positions": {"train": train, "val": val}}
     (root / "meta.json").write_text(json.dumps(meta, indent=1))
     return root
