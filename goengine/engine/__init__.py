@@ -1,0 +1,1 @@
+"""The engine: move choice from a position (policy agents, tree search, evaluators)."""
