@@ -247,6 +247,11 @@ def test_seconds_budget_is_honoured():
     elapsed = time.monotonic() - started
     assert 0.25 <= elapsed <= 0.4 + 0.15
     assert result.seconds <= 0.4 + 0.15 and result.playouts > 4
+    player.reset()
+    started = time.monotonic()
+    player.select_move(Board(7), seconds=0.2)  # the per-move override the GTP clock will use
+    assert time.monotonic() - started <= 0.2 + 0.15
+    assert player.last_result.playouts > 4
 
 
 def test_search_stops_early_when_the_best_move_is_settled():
