@@ -242,6 +242,8 @@ def test_tree_is_dropped_when_the_game_went_elsewhere():
 
 def test_seconds_budget_is_honoured():
     player = agent(ScriptedEvaluator(7, delay=0.01), playouts=None, seconds=0.4, batch_size=4)
+    player.analyze(Board(7), playouts=4)  # the rules' numba kernels load on first use (~1 s)
+    player.reset()
     started = time.monotonic()
     result = player.analyze(Board(7))
     elapsed = time.monotonic() - started
