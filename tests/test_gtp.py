@@ -17,7 +17,7 @@ import pytest
 from goengine.board import Board
 from goengine.coords import from_gtp
 from goengine.nn.modelfile import load_model
-from goengine.play.agent import PolicyAgent, RandomAgent
+from goengine.engine.agent import PolicyAgent, RandomAgent
 from goengine.play.gtp import GtpEngine, clean_line, parse_command, serve
 from goengine.play.gtp_client import GtpClient, GtpError
 from goengine.sgf import read_game

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from goengine.coords import BLACK, EMPTY, GTP_COLUMNS, WHITE, from_gtp, to_gtp
-from goengine.play.agent import RESIGN
+from goengine.engine.agent import RESIGN
 
 MAX_ID_DIGITS = 18
 _CONTROL = {c: None for c in range(32) if c not in (9, 10)}
@@ -507,10 +507,11 @@ class GtpEngine:
 
     def sgf(self) -> str:
         """The game so far as SGF text (setup/handicap stones, then the moves)."""
-        from goengine.play.records import sgf_text
+        from goengine.game import board_record
+        from goengine.sgf import write_sgf
 
-        return sgf_text(self.board, setup_black=self.setup_black, setup_white=self.setup_white,
-                        name=f"goengine {getattr(self._agent, 'name', '')}".strip())
+        return write_sgf(board_record(self.board, setup_black=self.setup_black, setup_white=self.setup_white,
+                                      name=f"goengine {getattr(self._agent, 'name', '')}".strip()))
 
     def cmd_printsgf(self, args: list[str]) -> str:
         text = self.sgf()
