@@ -31,7 +31,7 @@ from goengine.engine.search import (
     winrate,
 )
 from goengine.nn.modelfile import load_model
-from goengine.play.agent import RESIGN, BoardSizeError, PolicyAgent
+from goengine.engine.agent import RESIGN, BoardSizeError, PolicyAgent
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
@@ -454,15 +454,17 @@ def test_network_priors_cover_the_legal_moves_and_pass(model9):
 
 
 class WithValueHead(torch.nn.Module):
-    """A policy net plus a constant 'value head', shaped as a dual-head net returns them."""
+    """A policy net plus a constant 'value head', called as a dual-head PolicyNet is."""
+
+    has_value_head = True
 
     def __init__(self, net, value):
         super().__init__()
         self.net, self.value = net, value
 
-    def forward(self, x):
+    def forward(self, x, with_value=False):
         logits = self.net(x)
-        return logits, torch.full((x.shape[0], 1), self.value)
+        return (logits, torch.full((x.shape[0],), self.value)) if with_value else logits
 
 
 def test_network_values_come_from_a_value_head_when_there_is_one(model9):

@@ -11,9 +11,10 @@ each seen from its own side to move:
 
 ``NetworkEvaluator`` runs the positions through a PolicyNet in one batch:
 
-* **Value.**  A model with a value head (its forward returns ``(logits, value)``) gives
-  the value.  A policy-only model (its forward returns the logits alone) has no
-  opinion about who is winning, so the evaluator falls back on ``area_value``: the
+* **Value.**  A model with a value head (``has_value_head``; ``net(x, with_value=True)``
+  returns ``(logits, value)``) gives the value.  A policy-only model, including every
+  model file from before value heads, has no opinion about who is winning, so the
+  evaluator falls back on ``area_value``: the
   Tromp-Taylor area score from the side to move, squashed by ``tanh(score / k)`` with
   ``k = N*N / 10`` points.  This is a **weak stand-in**: it counts every stone on the
   board as alive and every undecided region as nobody's, so mid-game it mostly measures
@@ -35,7 +36,7 @@ from typing import Protocol
 import numpy as np
 
 from goengine.coords import RECENT_MOVES
-from goengine.play.agent import BoardSizeError, PolicyAgent, masked_softmax, opponent_just_passed, score_for
+from goengine.engine.agent import PolicyAgent, masked_softmax, opponent_just_passed, require_size, score_for
 
 PASS_PRIOR_MIN = 0.001        # pass prior early in the game
 PASS_PRIOR_LATE = 0.25        # pass prior once the board is full enough
@@ -88,19 +89,18 @@ def priors_with_pass(logits: np.ndarray, legal: np.ndarray, pass_probability: fl
 
 
 def split_output(output) -> tuple[np.ndarray, np.ndarray | None]:
-    """A PolicyNet's forward output -> (logits float32 [B, N*N], values float32 [B] or None).
-
-    A policy-only net returns the logits tensor; a net with a value head returns
-    ``(logits, value)`` with the value as ``[B]`` or ``[B, 1]`` (None when the head is absent).
-    """
-    if isinstance(output, (tuple, list)):
-        logits, value = output[0], (output[1] if len(output) > 1 else None)
-    else:
-        logits, value = output, None
+    """A PolicyNet's forward output -> (logits float32 [B, N*N], values float32 [B] or None):
+    the logits tensor alone, or ``(logits, value)`` with the value as ``[B]`` or ``[B, 1]``."""
+    logits, value = output if isinstance(output, (tuple, list)) else (output, None)
     logits = logits.float().cpu().numpy()
     if value is not None:
         value = np.clip(value.float().reshape(-1).cpu().numpy(), -1.0, 1.0)
     return logits, value
+
+
+def has_value_head(model) -> bool:
+    """True for a dual-head net; models built before value heads existed lack the attribute."""
+    return bool(getattr(model, "has_value_head", False))
 
 
 class NetworkEvaluator:
@@ -109,8 +109,7 @@ class NetworkEvaluator:
     Built on the same ``PolicyAgent`` that plays without search (``policy_agent``), so
     both read the same feature planes, device and board size; ``playouts 0`` in the
     search agent hands the move choice to that agent.  ``value_source`` says where the
-    values come from: ``"value head"`` or ``"area score (stand-in)"``; it is settled by
-    the first batch, since only the forward output tells whether the model has a value head.
+    values come from: ``"value head"`` or ``"area score (stand-in)"``.
     """
 
     def __init__(self, policy_agent: PolicyAgent):
@@ -118,7 +117,8 @@ class NetworkEvaluator:
         self.board_size = policy_agent.board_size
         self.feature_set = policy_agent.feature_set
         self.name = policy_agent.name
-        self.value_source: str | None = None
+        self.with_value = has_value_head(policy_agent.model)
+        self.value_source = "value head" if self.with_value else "area score (stand-in)"
 
     @classmethod
     def from_model(cls, model, info: dict, device=None) -> "NetworkEvaluator":
@@ -144,18 +144,15 @@ class NetworkEvaluator:
 
         with torch.inference_mode():
             x = torch.from_numpy(np.ascontiguousarray(planes)).to(self.policy_agent.device)
-            return split_output(self.policy_agent.model(x))
+            model = self.policy_agent.model
+            return split_output(model(x, with_value=True) if self.with_value else model(x))
 
     def evaluate(self, boards: list) -> tuple[np.ndarray, np.ndarray]:
         if not boards:
             return np.zeros((0, self.board_size ** 2 + 1), np.float32), np.zeros(0, np.float32)
         for board in boards:
-            if board.size != self.board_size:
-                raise BoardSizeError(f"this model plays on {self.board_size}x{self.board_size} boards only; "
-                                     f"the board is {board.size}x{board.size}")
+            require_size(self, board.size)
         logits, values = self.forward(self.planes(boards))
-        if self.value_source is None:
-            self.value_source = "area score (stand-in)" if values is None else "value head"
         if values is None:
             values = np.array([area_value(board) for board in boards], dtype=np.float32)
         priors = np.stack([priors_with_pass(row, board.legal_mask(), pass_prior(board))
@@ -167,6 +164,7 @@ __all__ = [
     "Evaluator",
     "NetworkEvaluator",
     "area_value",
+    "has_value_head",
     "pass_prior",
     "priors_with_pass",
     "split_output",

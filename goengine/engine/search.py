@@ -57,7 +57,7 @@ import numpy as np
 
 from goengine.coords import EMPTY
 from goengine.engine.evaluator import NetworkEvaluator, terminal_value
-from goengine.play.agent import AUTO, RESIGN, BoardSizeError, load_policy, opponent_just_passed, score_for
+from goengine.engine.agent import AUTO, RESIGN, load_policy, opponent_just_passed, require_size, score_for
 
 LCB_Z = 1.96  # the lower confidence bound reported per move is winrate - LCB_Z * its standard error
 
@@ -177,16 +177,16 @@ def winrate(value: float) -> float:
 @dataclass(frozen=True)
 class MoveInfo:
     """One root move as GUIs show it; ``winrate``/``lcb`` are for the side to move at the
-    root, ``order`` is the rank (0 = best), ``pv`` the principal variation starting with
-    ``move``."""
+    root, ``pv`` the principal variation starting with ``move``, ``order`` the rank (0 =
+    best).  The fields before ``lcb`` are those of the GTP analyzer's MoveInfo."""
 
     move: int
     visits: int
     winrate: float
     prior: float
-    lcb: float
-    order: int
     pv: tuple[int, ...]
+    order: int
+    lcb: float
 
 
 @dataclass(frozen=True)
@@ -369,7 +369,7 @@ class Search:
                 spread = LCB_Z * math.sqrt(rate * (1.0 - rate) / visits)
                 pv = [int(root.moves[index])] + self.principal_variation(root.children[index], pv_length - 1)
                 infos.append(MoveInfo(int(root.moves[index]), visits, rate, float(root.priors[index]),
-                                      max(rate - spread, 0.0), len(infos), tuple(pv)))
+                                      tuple(pv), len(infos), max(rate - spread, 0.0)))
         return SearchResult(
             to_play=root.board.to_play,
             moves=tuple(infos),
@@ -449,11 +449,6 @@ class SearchAgent:
     def supports_size(self, size: int) -> bool:
         return self.evaluator.supports_size(size)
 
-    def check_board(self, board) -> None:
-        if not self.supports_size(board.size):
-            raise BoardSizeError(f"this engine cannot play on {board.size}x{board.size} boards "
-                                 f"(its network plays {self.board_size}x{self.board_size})")
-
     def reset(self) -> None:
         """Forget the tree (a new game)."""
         self.search.root = None
@@ -471,7 +466,7 @@ class SearchAgent:
         return self._search(position_for(board, color), playouts, seconds, stop, False, max_moves)
 
     def _search(self, board, playouts, seconds, stop, early_stop, max_moves=None) -> SearchResult:
-        self.check_board(board)
+        require_size(self, board.size)
         started = time.monotonic()
         self.search.set_root(board)
         done = self.search.run(playouts, seconds, stop, early_stop, started)
@@ -486,7 +481,7 @@ class SearchAgent:
         """A point, ``board.pass_point`` or ``RESIGN`` for ``color`` (default: side to move);
         ``playouts``/``seconds`` override the config's budget for this move (the GTP clock)."""
         color = board.to_play if color is None else color
-        self.check_board(board)
+        require_size(self, board.size)
         if playouts is None and seconds is None:
             playouts, seconds = self.config.playouts, self.config.seconds
         temperature = self.config.temperature if temperature is None else temperature
