@@ -97,9 +97,21 @@ def white_area_board(size=5, komi=0.5):
 def all_nodes(node):
     yield node
     if node.expanded:
-        for child in node.children:
-            if child is not None:
-                yield from all_nodes(child)
+        for child in node.children.values():
+            yield from all_nodes(child)
+
+
+def expanded_with_boards(root):
+    """Every expanded node with its position, rebuilt from the root's board (only the root keeps one)."""
+    stack = [(root, root.board)]
+    while stack:
+        node, board = stack.pop()
+        if node.expanded:
+            yield node, board
+            for index, child in node.children.items():
+                after = board.copy()
+                after.play(int(node.moves[index]))
+                stack.append((child, after))
 
 
 # --------------------------------------------------------------------------- selection
@@ -111,7 +123,7 @@ def hand_made_node(priors, visits, value_sums, node_visits, node_value_sum):
     node.priors = np.array(priors, dtype=np.float64)
     node.child_visits = np.array(visits, dtype=np.float64)
     node.child_value = np.array(value_sums, dtype=np.float64)
-    node.children = [None] * len(priors)
+    node.children = {}
     node.visits, node.value_sum = node_visits, node_value_sum
     return node
 
@@ -154,7 +166,7 @@ def test_backup_flips_the_sign_at_every_ply():
     child = root.children[a]
     assert root.moves[a] == 0 and root.child_visits[a] == 2
     grandchild = child.children[int(np.argmax(child.child_visits))]
-    assert grandchild.board.to_play == BLACK and grandchild.value_sum == pytest.approx(0.5)
+    assert grandchild.value_sum == pytest.approx(0.5) and grandchild.board is None  # expanded: board dropped
     assert child.value_sum == pytest.approx(0.3 - 0.5)             # white's view: its own 0.3, then black's 0.5
     assert child.child_value.sum() == pytest.approx(-0.5)
     assert root.child_value[a] == pytest.approx(-0.3 + 0.5)        # black's view
@@ -228,13 +240,23 @@ def test_tree_is_dropped_when_the_game_went_elsewhere():
     player = agent(ScriptedEvaluator(7), playouts=50)
     board = Board(7)
     board.play(player.select_move(board))
-    player.analyze(board, playouts=10)
-    assert player.last_result.root_visits > 1 + 10  # reused
-    assert player.analyze(Board(7), playouts=10).root_visits == 1 + 10  # a move was taken back
+    assert player.analyze(board, playouts=10).root_visits > 1 + 10  # reused: our move's subtree
+    fresh = 1 + 10
+    assert player.analyze(Board(7), playouts=10).root_visits == fresh  # the move was taken back
+    assert player.analyze(Board(7, komi=6.5), playouts=10).root_visits == fresh  # other rules
+    assert player.analyze(Board(7), playouts=10).root_visits == fresh
     with_stones = Board(7)
     with_stones.setup(black=[from_rc(3, 3, 7)])
-    assert player.analyze(with_stones, playouts=10).root_visits == 1 + 10  # same moves, other stones
-    assert player.analyze(Board(7, komi=6.5), playouts=10).root_visits == 1 + 10  # other rules
+    assert player.analyze(with_stones, playouts=10).root_visits == fresh  # same (no) moves, other stones
+
+
+def test_only_the_root_keeps_a_board_and_the_tree_stops_at_its_visit_cap():
+    player = agent(ScriptedEvaluator(7), playouts=200, max_tree_visits=60)
+    result = player.analyze(Board(7))
+    root = player.search.root
+    assert result.root_visits == 60 and result.playouts == 59
+    assert root.board is not None
+    assert all(node.board is None for node in all_nodes(root) if node is not root)
 
 
 # --------------------------------------------------------------------------- budgets
@@ -374,9 +396,8 @@ def test_a_searched_random_game_plays_only_legal_moves():
         move = player.select_move(board)
         assert board.illegal_reason(move) is None
         board.play(move)  # raises IllegalMove (incl. superko) if the search offered one
-        for node in all_nodes(player.search.root):
-            if node.expanded:
-                assert all(node.board.is_legal(int(m)) for m in node.moves)
+        for node, position in expanded_with_boards(player.search.root):
+            assert all(position.is_legal(int(m)) for m in node.moves)
     assert board.move_number > 10
 
 

@@ -1,10 +1,14 @@
 """PUCT tree search (AlphaGo Zero's), with batched network evaluation.
 
 The tree
-    A ``Node`` holds one position (its own Board) and, once the evaluator has seen it,
-    arrays over its candidate moves: the moves, their priors, and per move the visits
-    and the summed value *from the node's side to move*.  Child nodes are made when the
-    search first walks into them (one ``Board.copy`` + ``play``).  Candidates are the
+    A ``Node`` is one position.  Once the evaluator has seen it, it holds arrays over its
+    candidate moves: the moves, their priors, and per move the visits and the summed
+    value *from the node's side to move*; child nodes are made when the search first
+    walks into them.  Only the root keeps a Board.  A new leaf gets its Board by
+    replaying the walk's moves on a copy of the root's (a few ``play`` calls, cheap
+    beside a network evaluation) and drops it once expanded: a Board copy with its undo
+    history costs ~25 KB on 19x19, the node's arrays ~4 KB, so a tree of boards would
+    fill the memory in a long GUI analysis.  Candidates are the
     moves with a positive prior (the evaluator gives exactly the legal ones that), less
     the moves that fill one of the mover's own true eyes (``Board.is_eye``), plus pass.
     Legality is the Board's: with ``superko`` on, a move that repeats a position is
@@ -40,7 +44,9 @@ Budget
     and/or ``seconds``.  The time check is predictive: no batch starts that the last
     batch's duration says would end after the deadline.  With ``early_stop`` the search
     ends as soon as the most visited move can no longer be overtaken by the playouts
-    left (under a time budget: the playouts the current rate would still fit in).
+    left (under a time budget: the playouts the current rate would still fit in).  A
+    tree never grows past ``max_tree_visits`` root visits (at most one node per visit),
+    which bounds its memory however long an analysis runs.
 
 ``SearchAgent`` is the Agent the front doors use; see its docstring for pass,
 resignation, tree reuse and ``playouts 0``.
@@ -68,7 +74,8 @@ class SearchConfig:
 
     ``playouts``: new playouts per move; 0 plays the raw network (see SearchAgent), None
     means no playout cap (then ``seconds`` must be given).  ``seconds``: thinking time per
-    move, None for none.  ``resign_threshold``: resign when the root's winrate and the best
+    move, None for none.  ``max_tree_visits``: the search stops when the root has that many
+    visits (~4 KB each on 19x19: the default bounds a tree near 2 GB).  ``resign_threshold``: resign when the root's winrate and the best
     move's both fall below it (None: never resign); not before ``resign_min_moves`` moves
     (``"auto"``: half the board's points).  ``temperature``: 0 plays the most visited move,
     otherwise moves are sampled with probability proportional to ``visits ** (1 / temperature)``.
@@ -82,6 +89,7 @@ class SearchConfig:
     virtual_loss: float = 1.0
     early_stop: bool = True
     reuse_tree: bool = True
+    max_tree_visits: int = 500_000
     resign_threshold: float | None = 0.05
     resign_min_moves: int | str = AUTO
     pass_when_winning: bool = True
@@ -94,8 +102,8 @@ class SearchConfig:
             raise ValueError(f"playouts must be >= 0, got {self.playouts}")
         if self.seconds is not None and not self.seconds > 0:
             raise ValueError(f"seconds must be > 0, got {self.seconds}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.batch_size < 1 or self.max_tree_visits < 1:
+            raise ValueError("batch_size and max_tree_visits must be >= 1")
         if not self.c_puct > 0 or self.virtual_loss < 0 or self.temperature < 0:
             raise ValueError("c_puct must be > 0, virtual_loss and temperature >= 0")
         if self.resign_threshold is not None and not 0 <= self.resign_threshold < 1:
@@ -118,15 +126,20 @@ def own_eyes(board, color: int) -> np.ndarray:
 
 
 class Node:
-    """One position of the tree; the per-move arrays exist once it is expanded."""
+    """One position of the tree; the per-move arrays exist once it is expanded.
+
+    ``board`` is the position while the node needs it (the root always; a leaf until it
+    is expanded), else None.  ``children`` maps a move's index to its node, for the moves
+    the search has walked into.
+    """
 
     __slots__ = ("board", "terminal", "pending", "visits", "value_sum",
                  "moves", "priors", "child_visits", "child_value", "children")
 
     def __init__(self, board):
-        self.board = board
         # exact result for the side to move after two passes, else None
         self.terminal: float | None = terminal_value(board) if board.consecutive_passes >= 2 else None
+        self.board = board if self.terminal is None else None
         self.pending = False  # waiting in a batch for the evaluator
         self.visits = 0
         self.value_sum = 0.0  # from this node's side to move
@@ -140,19 +153,19 @@ class Node:
         """Make the candidate moves from the evaluator's priors (see the module docstring)."""
         board = self.board
         points = np.flatnonzero((priors[:-1] > 0) & ~own_eyes(board, board.to_play))
-        self.moves = np.append(points, board.pass_point)
-        chosen = priors[self.moves].astype(np.float64)
+        self.moves = np.append(points, board.pass_point).astype(np.int16)
+        chosen = priors[self.moves].astype(np.float32)
         self.priors = chosen / chosen.sum()
-        self.child_visits = np.zeros(self.moves.size)
-        self.child_value = np.zeros(self.moves.size)  # summed, from this node's side to move
-        self.children: list[Node | None] = [None] * self.moves.size
+        self.child_visits = np.zeros(self.moves.size, np.float32)
+        self.child_value = np.zeros(self.moves.size, np.float32)  # summed, from this node's side to move
+        self.children: dict[int, Node] = {}
 
     def child_for(self, move: int) -> "Node | None":
         """The child node reached by ``move``, if the search has made it."""
         if not self.expanded:
             return None
         found = np.flatnonzero(self.moves == move)
-        return self.children[found[0]] if found.size else None
+        return self.children.get(int(found[0])) if found.size else None
 
     def ranked(self) -> np.ndarray:
         """Indices of the moves, most visited first, ties by prior."""
@@ -222,8 +235,12 @@ class Search:
         """Make ``board`` the root: the matching node of the current tree when the game
         went on from it along moves the tree holds (its visits are kept), else a new node."""
         node = self._follow(board) if self.config.reuse_tree else None
-        self.root = node if node is not None else Node(board.copy())
-        return self.root
+        if node is None:
+            node = Node(board.copy())
+        else:
+            node.board = board.copy()
+        self.root = node
+        return node
 
     def _follow(self, board) -> Node | None:
         node = self.root
@@ -232,13 +249,13 @@ class Search:
         known = node.board.history
         if len(board.history) < len(known) or board.history[: len(known)] != known:
             return None
+        replay = node.board.copy()
         for color, point in board.history[len(known):]:
-            if color != node.board.to_play:
-                return None
-            node = node.child_for(point)
+            node = node.child_for(point) if color == replay.to_play else None
             if node is None:
                 return None
-        return node if same_position(node.board, board) else None
+            replay.play(point, color)
+        return node if same_position(replay, board) else None
 
     # -- running --------------------------------------------------------------------------
 
@@ -259,7 +276,8 @@ class Search:
         done, batch_time = 0, 0.0
         while True:
             now = time.monotonic()
-            left = math.inf if playouts is None else playouts - done
+            left = min(math.inf if playouts is None else playouts - done,
+                       self.config.max_tree_visits - root.visits)
             settle_left = left  # the playouts that could still change the best move
             if seconds is not None:
                 time_left = seconds - (now - started)
@@ -305,19 +323,26 @@ class Search:
         while node.expanded:
             index = int(np.argmax(puct_scores(node, c_puct, fpu)))
             path.append((node, index))
-            child = node.children[index]
+            child = node.children.get(index)
             if child is None:
-                board = node.board.copy()
-                board.play(int(node.moves[index]))
-                child = node.children[index] = Node(board)
+                child = node.children[index] = Node(self._board_after(path))
             node = child
         return path, node
+
+    def _board_after(self, path: list):
+        """The root's board with the moves of ``path`` played."""
+        board = self.root.board.copy()
+        for node, index in path:
+            board.play(int(node.moves[index]))
+        return board
 
     def _evaluate(self, leaves: list[tuple[list, Node]]) -> None:
         priors, values = self.evaluator.evaluate([leaf.board for _, leaf in leaves])
         for (path, leaf), row, value in zip(leaves, priors, values):
             leaf.expand(row)
             leaf.pending = False
+            if leaf is not self.root:
+                leaf.board = None
             self._virtual_loss(path, -self.config.virtual_loss)
             self._backup(path, leaf, float(value))
 
@@ -350,7 +375,7 @@ class Search:
             if node.child_visits[best] <= 0:
                 break
             line.append(int(node.moves[best]))
-            node = node.children[best]
+            node = node.children.get(best)
         return line
 
     def result(self, playouts: int = 0, seconds: float = 0.0, max_moves: int | None = None,
@@ -367,7 +392,7 @@ class Search:
                     break
                 rate = winrate(root.child_value[index] / visits)
                 spread = LCB_Z * math.sqrt(rate * (1.0 - rate) / visits)
-                pv = [int(root.moves[index])] + self.principal_variation(root.children[index], pv_length - 1)
+                pv = [int(root.moves[index])] + self.principal_variation(root.children.get(int(index)), pv_length - 1)
                 infos.append(MoveInfo(int(root.moves[index]), visits, rate, float(root.priors[index]),
                                       tuple(pv), len(infos), max(rate - spread, 0.0)))
         return SearchResult(
