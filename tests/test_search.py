@@ -443,6 +443,17 @@ def test_playouts_zero_is_exactly_the_raw_policy(model9):
     assert player.last_result is None
 
 
+def test_network_search_plays_legal_moves_with_a_tiny_net(model9):
+    player = SearchAgent.from_model(model9, playouts=16, batch_size=4, resign_threshold=None)
+    board = Board(9)
+    for _ in range(8):
+        move = player.select_move(board)
+        assert board.is_legal(move)
+        assert 0 < player.last_result.playouts <= 16
+        board.play(move)
+    assert player.evaluator.value_source == "area score (stand-in)"
+
+
 def test_playouts_zero_without_a_network_plays_the_highest_prior():
     player = agent(ScriptedEvaluator(7, logits=favour(from_rc(2, 4, 7))), playouts=0)
     assert player.select_move(Board(7)) == from_rc(2, 4, 7)
