@@ -129,13 +129,12 @@ class NetworkEvaluator:
 
     def planes(self, boards: list) -> np.ndarray:
         """uint8 [B, C, N, N]: the boards' feature planes in one encoder call."""
-        size = self.board_size
         return self.feature_set.encode_batch(
             np.stack([board.stones for board in boards]),
             np.array([board.to_play for board in boards]),
             np.array([board.ko_point for board in boards]),
             np.stack([board.recent_moves(RECENT_MOVES) for board in boards]),
-            size,
+            self.board_size,
         )
 
     def forward(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
