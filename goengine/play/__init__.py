@@ -7,7 +7,10 @@ one game's rules of play and its result in ``goengine.game``.
 ``env``                   GoEnv (``goengine/Go-v0``)
 ``terminal``              TerminalGame (human vs engine)
 ``gtp`` / ``gtp_client``  GtpEngine + serve (we are the engine) / GtpClient (we drive one)
-``match``                 play_match: referee against any GTP engine, Elo summary
+``match``                 play_match: goengine against any GTP engine, honest counts, Elo summary
+``match_workers``         ``match --jobs N``: games in worker processes
+``referee``               who scores match games (GNU Go / final_score / Tromp-Taylor)
+``openings``              match openings from the first moves of SGF games
 ``selfplay``              run_selfplay: SGF games of the network against itself
 ``cli``                   the click commands human, selfplay, gtp, match
 ========================  ===========================================================

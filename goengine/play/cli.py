@@ -7,6 +7,7 @@ to the shipped model (``goengine.paths.default_model_path()``, or $GOENGINE_MODE
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -40,17 +41,27 @@ def _device_option(f):
                         help="torch device for the network: auto, cpu, cuda or cuda:N.")(f)
 
 
-def _load_agent(model_path, device, threads: int = 1, **kwargs):
-    """A PolicyAgent, or a ClickException that says what is missing."""
+def build_agent(model_path=None, device: str = "cpu", threads: int = 1, temperature: float = 0.0,
+                seed: int | None = None, resign: bool = True, resign_margin: float | None = None):
+    """The agent a command plays with, from its command-line options; ClickException
+    when the model is missing or unreadable.
+
+    Every command builds its agent here, and ``match --jobs`` hands worker processes a
+    ``functools.partial`` of this function, so an option that changes how goengine
+    chooses moves is added in this one place.
+    """
     import torch
 
     from goengine.engine.agent import ModelNotFoundError, load_agent
     from goengine.nn.modelfile import ModelFileError
 
     torch.set_num_threads(threads)
-
+    if not resign:
+        resign_kwargs = {"resign_threshold": None}
+    else:
+        resign_kwargs = {} if resign_margin is None else {"resign_threshold": resign_margin}
     try:
-        return load_agent(model_path, device=device, **kwargs)
+        return load_agent(model_path, device=device, temperature=temperature, rng=seed, **resign_kwargs)
     except (ModelNotFoundError, ModelFileError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -66,12 +77,6 @@ def _board_size(agent, size: int | None) -> int:
     except BoardSizeError as exc:
         raise click.ClickException(f"{exc}. Use --size {agent.board_size} or a model trained for {size}x{size}.") from None
     return size
-
-
-def _resign_kwargs(resign: bool, margin: float | None) -> dict:
-    if not resign:
-        return {"resign_threshold": None}
-    return {} if margin is None else {"resign_threshold": margin}
 
 
 @click.command("human")
@@ -91,7 +96,7 @@ def human(model_path, color, size, komi, sgf_out, temperature, resign, ansi, dev
     """Play against the network in the terminal (type 'help' at the prompt)."""
     from goengine.play.terminal import TerminalGame
 
-    agent = _load_agent(model_path, device, threads, temperature=temperature, **_resign_kwargs(resign, None))
+    agent = build_agent(model_path, device, threads, temperature=temperature, resign=resign)
     size = _board_size(agent, size)
     game = TerminalGame(
         agent,
@@ -126,7 +131,7 @@ def selfplay(games, out_dir, model_path, size, komi, temperature, max_moves, bat
     """Self-play games of the network against itself, written as SGF."""
     from goengine.play.selfplay import run_selfplay
 
-    agent = _load_agent(model_path, device, threads, temperature=temperature)
+    agent = build_agent(model_path, device, threads, temperature=temperature)
     size = _board_size(agent, size)
     paths = run_selfplay(agent, games, out_dir, size=size, komi=komi, temperature=temperature,
                          max_moves=max_moves, batch=batch, seed=seed)
@@ -176,8 +181,8 @@ def gtp(model_path, komi, temperature, resign, resign_margin, superko, seed, dev
     """Speak GTP v2 on stdin/stdout (for Sabaki, Lizzie, GoGui, referees)."""
     from goengine.play.gtp import GtpEngine, serve
 
-    agent = _load_agent(model_path, device, threads, temperature=temperature, rng=seed,
-                        **_resign_kwargs(resign, resign_margin))
+    agent = build_agent(model_path, device, threads, temperature=temperature, seed=seed, resign=resign,
+                        resign_margin=resign_margin)
     stdin, stdout = _gtp_streams()
     engine = GtpEngine(agent, komi=komi, superko=superko, log=sys.stderr)
     print(f"goengine gtp: model {agent.info.get('path')} ({agent.board_size}x{agent.board_size}, "
@@ -193,8 +198,17 @@ def gtp(model_path, komi, temperature, resign, resign_margin, superko, seed, dev
 @click.option("--komi", type=float, default=7.5, show_default=True)
 @click.option("--max-moves", type=click.IntRange(min=1), default=None, help="Move cap per game (default 2*N*N).")
 @_model_option
-@click.option("--referee", default=None,
-              help='GTP engine that scores finished games with final_score, e.g. "gnugo --mode gtp --chinese-rules".')
+@click.option("--referee", default="auto", show_default=True,
+              help="Who scores games that end by passes: auto (GNU Go: a second 'gnugo --mode gtp "
+                   "--chinese-rules'; other engines: their own final_score if they have it), opponent, "
+                   "none (Tromp-Taylor: dead stones count as alive), or a GTP engine command.")
+@click.option("--openings", "openings_source", type=click.Path(exists=True), default=None,
+              help="SGF file, folder or archive: each pair of games starts from the first moves of one "
+                   "of its games, once with each colour (use held-out games).")
+@click.option("--opening-moves", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Moves of each opening (with --openings).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Games played at a time, each in its own worker process with its own engines.")
 @click.option("--temperature", type=float, default=0.0, show_default=True)
 @click.option("--resign/--no-resign", default=True, show_default=True)
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds the opponent may take per command.")
@@ -202,24 +216,53 @@ def gtp(model_path, komi, temperature, resign, resign_margin, superko, seed, dev
 @click.option("--seed", type=int, default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (with every game's result).")
 @_device_option
-def match(opponent, games, sgf_dir, size, komi, max_moves, model_path, referee, temperature, resign, timeout,
-          superko, seed, as_json, device, threads):
-    """Play the network against a GTP engine; report win rate and Elo difference."""
-    from goengine.play.match import MatchError, play_match
+def match(opponent, games, sgf_dir, size, komi, max_moves, model_path, referee, openings_source, opening_moves, jobs,
+          temperature, resign, timeout, superko, seed, as_json, device, threads):
+    """Play the network against a GTP engine; report win rate and Elo difference.
 
-    agent = _load_agent(model_path, device, threads, temperature=temperature, rng=seed, **_resign_kwargs(resign, None))
+    Exits 0 when every game was played; 1 when the opponent or the referee failed (the
+    games finished before are reported), 130 on Ctrl-C.
+    """
+    from goengine.play.match import MatchError, MatchInterrupted, play_match
+    from goengine.play.openings import OpeningError, read_openings
+
+    factory = functools.partial(build_agent, model_path, device, threads, temperature=temperature, seed=seed,
+                                resign=resign)
+    agent = factory()
     size = _board_size(agent, size)
+    openings = None
+    if openings_source is not None:
+        try:
+            openings = read_openings(openings_source, (games + 1) // 2, opening_moves, size, superko)
+        except OpeningError as exc:
+            raise click.ClickException(str(exc)) from None
     try:
         summary = play_match(agent, opponent, games, size=size, komi=komi, max_moves=max_moves, sgf_dir=sgf_dir,
-                             referee_cmd=referee, move_timeout=timeout, superko=superko)
+                             referee=referee, move_timeout=timeout, superko=superko, openings=openings, jobs=jobs,
+                             agent_factory=factory)
     except MatchError as exc:
-        raise click.ClickException(str(exc)) from None
+        if exc.summary is not None and exc.summary.games:
+            _report(exc.summary, as_json, sgf_dir, error=str(exc))
+        elif as_json:
+            click.echo(json.dumps({"error": str(exc)}, indent=2))
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(130 if isinstance(exc, MatchInterrupted) else 1)
+    _report(summary, as_json, sgf_dir)
+
+
+def _report(summary, as_json: bool, sgf_dir, error: str | None = None) -> None:
+    """The match summary on stdout; a match that stopped early says so."""
     if as_json:
-        click.echo(json.dumps(summary.to_dict(), indent=2))
-    else:
-        click.echo(summary.text())
-        if sgf_dir:
-            click.echo(f"games saved in {sgf_dir}")
+        data = summary.to_dict()
+        if error is not None:
+            data["error"] = error
+        click.echo(json.dumps(data, indent=2))
+        return
+    if error is not None:
+        click.echo(f"stopped early: {summary.games} games finished")
+    click.echo(summary.text())
+    if sgf_dir:
+        click.echo(f"games saved in {sgf_dir}")
 
 
 __all__ = ["gtp", "human", "match", "selfplay"]

@@ -14,8 +14,11 @@ Failures are exceptions, never hangs:
 * ``GtpEngineError``: base class of the last two, also raised when the engine cannot
   be started at all.
 
-The engine's stderr goes to ``os.devnull`` unless ``stderr`` names a file or stream,
-so a chatty engine can never block on a full pipe.
+The engine's stderr is kept: by default its last lines are held in memory (a thread
+drains the pipe, so a chatty engine can never block on it) and every
+``GtpEngineError`` about the process quotes them, because an engine that will not
+start or dies says why there (GNU Go: ``unrecognized option `--levle'``).
+``stderr`` may name a file or stream to send it to instead.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import shlex
 import subprocess
 import threading
 import time
+from collections import deque
 from typing import IO, Sequence
 
 from goengine.coords import BLACK, from_gtp, to_gtp
@@ -42,6 +46,9 @@ class GtpError(Exception):
 
 class GtpEngineError(RuntimeError):
     """The engine cannot be used: not startable, dead, or not answering."""
+
+
+STDERR_LINES = 20  # lines of the engine's stderr kept for error messages
 
 
 class GtpTimeout(GtpEngineError):
@@ -82,8 +89,9 @@ class GtpClient:
         self.command = command if isinstance(command, str) else shlex.join(self.args)
         self.timeout = timeout
         self._own_stderr = None
+        self._stderr_lines: deque[str] = deque(maxlen=STDERR_LINES)
         if stderr is None:
-            err = subprocess.DEVNULL
+            err = subprocess.PIPE
         elif isinstance(stderr, (str, os.PathLike)):
             err = self._own_stderr = open(stderr, "ab")
         else:
@@ -99,6 +107,10 @@ class GtpClient:
         self._lines: queue.Queue = queue.Queue()
         self._reader = threading.Thread(target=self._read_stdout, name="gtp-client-reader", daemon=True)
         self._reader.start()
+        self._stderr_reader = None
+        if stderr is None:
+            self._stderr_reader = threading.Thread(target=self._read_stderr, name="gtp-client-stderr", daemon=True)
+            self._stderr_reader.start()
         self._next_id = 1
         self._lock = threading.Lock()
         self.closed = False
@@ -114,13 +126,34 @@ class GtpClient:
             pass
         self._lines.put(None)  # end of output
 
+    def _read_stderr(self) -> None:
+        try:
+            for raw in iter(self.proc.stderr.readline, b""):
+                self._stderr_lines.append(raw.decode("utf-8", errors="replace").rstrip())
+        except (OSError, ValueError):
+            pass
+
+    def stderr_tail(self) -> str:
+        """The last lines the engine wrote to stderr ('' if none, or if stderr goes elsewhere)."""
+        if self._stderr_reader is not None and self.proc.poll() is not None:
+            self._stderr_reader.join(timeout=1.0)  # the engine has exited: let its last words arrive
+        return "\n".join(line for line in self._stderr_lines if line.strip())
+
+    def _with_stderr(self, message: str) -> str:
+        tail = self.stderr_tail()
+        if tail:
+            return message + "; its stderr says:\n" + "\n".join(f"  {line}" for line in tail.splitlines())
+        if self._stderr_reader is not None:
+            return message + " (nothing on its stderr)"
+        return message
+
     def _died(self) -> GtpEngineDied:
         try:
             code = self.proc.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             code = None
         self.closed = True
-        return GtpEngineDied(f"GTP engine {self.command!r} exited (return code {code})", code)
+        return GtpEngineDied(self._with_stderr(f"GTP engine {self.command!r} exited (return code {code})"), code)
 
     @property
     def alive(self) -> bool:
@@ -159,7 +192,7 @@ class GtpClient:
         try:
             line = self._lines.get(timeout=remaining)
         except queue.Empty:
-            raise GtpTimeout(f"GTP engine {self.command!r} did not answer {command!r} in time") from None
+            raise GtpTimeout(self._with_stderr(f"GTP engine {self.command!r} did not answer {command!r} in time")) from None
         if line is None:
             self._lines.put(None)  # keep reporting the end
             raise self._died()
@@ -191,11 +224,10 @@ class GtpClient:
             except (GtpError, GtpEngineError):
                 pass
         self.closed = True
-        for stream in (self.proc.stdin,):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -205,8 +237,20 @@ class GtpClient:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        self._close_streams()
+
+    def _close_streams(self) -> None:
+        streams = [self.proc.stdin, self.proc.stdout]
+        if self._stderr_reader is not None:
+            self._stderr_reader.join(timeout=1.0)
+            if not self._stderr_reader.is_alive():  # closing under a blocked reader would wait for it
+                streams.append(self.proc.stderr)
+        for stream in streams:
+            try:
+                if stream:
+                    stream.close()
+            except OSError:
+                pass
         if self._own_stderr:
             self._own_stderr.close()
             self._own_stderr = None
@@ -217,14 +261,7 @@ class GtpClient:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
-        if self._own_stderr:
-            self._own_stderr.close()
-            self._own_stderr = None
+        self._close_streams()
 
     def __enter__(self) -> "GtpClient":
         return self
