@@ -474,6 +474,15 @@ class SearchAgent:
     def board_size(self) -> int | None:
         return getattr(self.evaluator, "board_size", None)
 
+    @property
+    def info(self) -> dict:
+        """The model file's description (as PolicyAgent.info); empty for a bare evaluator."""
+        return getattr(self.raw_agent, "info", {})
+
+    @property
+    def feature_set(self):
+        return getattr(self.evaluator, "feature_set", None)
+
     def supports_size(self, size: int) -> bool:
         return self.evaluator.supports_size(size)
 
