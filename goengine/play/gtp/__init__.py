@@ -17,6 +17,7 @@ streaming until the next input.  stdout carries nothing but GTP; logs go to stde
 ``timing``      time_settings, kgs-time_settings, time_left
 ``position``    handicap stones, loadsgf, printsgf
 ``analysis``    lz-analyze, kata-analyze, analyze and their genmove variants
+``gogui``       gogui-analyze_commands: policy heat-map, top moves, feature planes
 ``engine``      GtpEngine: the dispatcher with the session and the standard groups
 ==============  =======================================================================
 

@@ -14,13 +14,14 @@ from typing import TextIO
 from goengine.play.gtp.analysis import AnalysisCommands
 from goengine.play.gtp.core import CoreCommands
 from goengine.play.gtp.dispatch import Dispatcher
+from goengine.play.gtp.gogui import GoguiCommands
 from goengine.play.gtp.kgs import KgsCommands
 from goengine.play.gtp.position import PositionCommands
 from goengine.play.gtp.session import Session
 from goengine.play.gtp.timing import TimeCommands
 
 LIZZIE_LEELA_ZERO_VERSION = "0.17.0"  # the Leela Zero analysis protocol level we speak
-STANDARD_GROUPS = (CoreCommands, KgsCommands, TimeCommands, PositionCommands, AnalysisCommands)
+STANDARD_GROUPS = (CoreCommands, KgsCommands, TimeCommands, PositionCommands, AnalysisCommands, GoguiCommands)
 
 
 def gtp_version(package_version: str) -> str:

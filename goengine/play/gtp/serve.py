@@ -23,7 +23,7 @@ from goengine.play.gtp.dispatch import Dispatcher, OpenStream
 from goengine.play.gtp.protocol import parse_command
 
 READ_CHUNK = 65536
-END = None  # what the queue holds after the last line
+END = object()  # what the queue holds after the last line
 
 
 class InputLines:
