@@ -48,11 +48,20 @@ SYSTEMS = (NONE, ABSOLUTE, CANADIAN, BYOYOMI)
 DEFAULT_LAG = 1.0  # seconds kept back for the network, the controller and the operating system
 GAME_LENGTH_PER_POINT = 0.7  # a game lasts about 0.7 moves per board point (250 on 19x19)
 MIN_MOVES_LEFT = 10  # plan for at least this many more own moves, however long the game has been
+MIN_MOVES_LEFT_PER_POINT = 0.2  # ... and on big boards for a fifth of the points (72 on 19x19)
 
 
 def expected_moves_left(move_number: int, board_points: int) -> float:
-    """How many more moves one player should plan to make (never fewer than MIN_MOVES_LEFT)."""
-    return max(MIN_MOVES_LEFT, (GAME_LENGTH_PER_POINT * board_points - move_number) / 2)
+    """How many more moves one player should plan to make.
+
+    Never fewer than a floor (MIN_MOVES_LEFT, or a fifth of the board's points when
+    that is more): a game that runs long still keeps most of its main time back, so
+    the fixed cost of each move (network, pipes), which no budget can save, does not
+    eat up a sudden-death clock: with 10 ms of such cost per move, 60 s of sudden death
+    last a 19x19 game of more than 600 moves even when every budget is used in full.
+    """
+    floor = max(MIN_MOVES_LEFT, MIN_MOVES_LEFT_PER_POINT * board_points)
+    return max(floor, (GAME_LENGTH_PER_POINT * board_points - move_number) / 2)
 
 
 @dataclass(frozen=True)
@@ -199,6 +208,8 @@ __all__ = [
     "CANADIAN",
     "Clock",
     "DEFAULT_LAG",
+    "MIN_MOVES_LEFT",
+    "MIN_MOVES_LEFT_PER_POINT",
     "NONE",
     "PlayerClock",
     "SYSTEMS",
