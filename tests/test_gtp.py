@@ -335,6 +335,11 @@ def test_malformed_input_always_gets_exactly_one_response(engine):
         "genmove x",
         "genmove",
         "boardsize -5",
+        "boardsize +-5",
+        "time_left b 10 --3",
+        "kgs-time_settings byoyomi 60 nan 3",
+        "kata-analyze b maxmoves +-1",
+        "goengine-feature_plane \u0663",
         "boardsize 99999999999999999999",
         "komi nan",
         "komi inf",
@@ -352,6 +357,7 @@ def test_malformed_input_always_gets_exactly_one_response(engine):
     for line in junk:
         response = engine.handle(line)
         assert response and response[0] in "=?" and response.endswith("\n\n"), (line[:40], response[:80])
+        assert "internal error" not in response, line[:40]
         assert "\n\n" not in response[:-2]
         assert len(response) < 10_000
     assert engine.handle("2 protocol_version") == "=2 2\n\n"

@@ -13,6 +13,7 @@ and the colour to move (the default of the analysis commands).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from goengine.coords import BLACK, GTP_COLUMNS, WHITE, from_gtp
@@ -21,6 +22,7 @@ from goengine.play.gtp.protocol import GtpFailure
 
 COLOR_WORDS = {"b": BLACK, "black": BLACK, "w": WHITE, "white": WHITE}
 MAX_INT_DIGITS = 12
+INTEGER = re.compile(rf"[+-]?[0-9]{{1,{MAX_INT_DIGITS}}}")
 MAX_FLOAT_CHARS = 40
 
 
@@ -45,7 +47,7 @@ class Int(Arg):
 
     def take(self, tokens, session) -> int:
         token = self.next_token(tokens)
-        if len(token) > MAX_INT_DIGITS or not token.lstrip("+-").isdigit() or not token.isascii():
+        if not INTEGER.fullmatch(token):
             raise GtpFailure(f"syntax error ({self.name} expected)")
         return int(token)
 

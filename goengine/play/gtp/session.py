@@ -42,6 +42,7 @@ class Session:
         else:
             raise TypeError("agent must be an agent object or a callable returning one")
         self._analyzer = analyzer
+        self._warm = False
         self.komi = float(komi)
         self.superko = superko
         self.clock = clock or Clock()
@@ -79,6 +80,16 @@ class Session:
 
             self._analyzer = PolicyAnalyzer(self.agent, pv_length=self.pv_length)
         return self._analyzer
+
+    def warm_up(self) -> None:
+        """Run the agent's network once, so that the one-off cost of its first call
+        (loading compiled feature kernels, allocating) is not paid inside a timed move."""
+        if self._warm:
+            return
+        agent = self.agent
+        if hasattr(agent, "probabilities") and agent.supports_size(self.size):
+            agent.probabilities(self.board.copy(), self.game.to_play)
+        self._warm = True
 
     def require_supported_size(self, size: int | None = None) -> None:
         if not self.agent.supports_size(self.size if size is None else size):
