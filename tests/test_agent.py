@@ -8,7 +8,7 @@ import pytest
 from goengine.board import Board
 from goengine.coords import BLACK, WHITE, from_gtp
 from goengine.nn.modelfile import load_model
-from goengine.play.agent import (
+from goengine.engine.agent import (
     RESIGN,
     BoardSizeError,
     ModelNotFoundError,
@@ -16,6 +16,7 @@ from goengine.play.agent import (
     RandomAgent,
     load_agent,
     masked_softmax,
+    require_size,
     resolve_model_path,
 )
 
@@ -159,6 +160,18 @@ def test_board_size_must_match_the_model(model9, model19):
         agent_for(model9).probabilities(Board(19))
     move = agent19.select_move(Board(19))
     assert 0 <= move < 361
+
+
+def test_require_size_is_the_one_size_check(model9):
+    agent9 = agent_for(model9)
+    require_size(agent9, 9)
+    require_size(RandomAgent(), 13)  # plays any size
+    with pytest.raises(BoardSizeError, match="plays on 9x9 boards only .*cannot play 13x13"):
+        require_size(agent9, 13)
+    with pytest.raises(BoardSizeError) as from_the_agent:
+        agent9.select_move(Board(13))
+    assert str(from_the_agent.value) == "the model plays on 9x9 boards only (its output layer has a bias per " \
+                                       "board point); it cannot play 13x13"
 
 
 def test_missing_default_model_is_reported_clearly(tmp_path, monkeypatch):

@@ -10,10 +10,12 @@ import pytest
 from click.testing import CliRunner
 from gymnasium.utils.env_checker import check_env
 
+from goengine.board import Board
 from goengine.coords import BLACK, WHITE
 from goengine.nn.modelfile import load_model
-from goengine.play.agent import PolicyAgent
-from goengine.play.env import ENV_ID, GoEnv, register_envs
+from goengine.engine.agent import PolicyAgent
+from goengine.play.env import GoEnv
+from goengine.play.registration import ENV_ID, register_envs
 from goengine.sgf import read_game
 
 register_envs()  # `import goengine` does this too; calling it again is harmless
@@ -70,7 +72,7 @@ def test_random_opponent_game_reward_matches_result():
     winner = info["winner"]
     assert reward == (0.0 if winner == 0 else (1.0 if winner == WHITE else -1.0))
     assert info["result"][0] in "BW0"
-    record = env.unwrapped.game_record()
+    record = env.unwrapped.game.record()
     assert record.size == 9 and record.result == info["result"]
     env.close()
 
@@ -127,6 +129,33 @@ def test_truncation_at_move_cap():
     results = [env.step(a) for a in (0, 1, 2)]
     assert [r[3] for r in results] == [False, False, True]
     assert results[-1][1] == 0.0 and not results[-1][2]
+    info = results[-1][4]
+    assert info["result"] == "Void" and info["end_reason"] == "move cap" and info["winner"] == 0
+    assert env.unwrapped.game.record().result == "Void"
+    env.close()
+
+
+class ResigningOpponent:
+    """Resigns at its first turn."""
+
+    def select_move(self, board):
+        from goengine.engine.agent import RESIGN
+
+        return RESIGN
+
+
+def test_opponent_resignation_ends_the_episode_through_the_game():
+    env = make(opponent=ResigningOpponent(), agent_color="black")
+    env.reset(seed=0)
+    obs, reward, terminated, truncated, info = env.step(40)
+    assert terminated and not truncated and reward == 1.0
+    assert info["result"] == "B+R" and info["end_reason"] == "resignation" and info["winner"] == BLACK
+    env.close()
+    env = make(opponent=ResigningOpponent(), agent_color="white")
+    obs, info = env.reset(seed=0)  # black resigns before the agent moves: the game is over at once
+    assert env.unwrapped.game.over and info["result"] == "W+R"
+    with pytest.raises(RuntimeError, match="over"):
+        env.step(40)
     env.close()
 
 
@@ -194,6 +223,39 @@ def test_selfplay_writes_sgf_games(model9, tmp_path):
         record = read_game(path.read_bytes(), path.name, allowed_sizes=(9,))
         assert record.size == 9 and record.result
         assert 1 <= len(record.moves) <= 40
+        if record.result == "Void":  # stopped by the move cap
+            assert len(record.moves) == 40
+        else:  # two passes: the area score of the final position
+            assert record.moves[-1][1] == record.moves[-2][1] == 81
+            assert record.result == Board.from_record(record).result()
+
+
+class PassingAgent:
+    """Passes at every turn, so each self-play game ends after two passes: White by komi."""
+
+    name = "passer"
+    board_size = 9
+    temperature = 0.0
+
+    def __init__(self):
+        from goengine.features import get_feature_set
+
+        self.feature_set = get_feature_set("simple")
+
+    def supports_size(self, size):
+        return size == 9
+
+    def select_moves(self, boards, planes=None):
+        return [board.pass_point for board in boards]
+
+
+def test_selfplay_games_end_through_the_game(tmp_path):
+    from goengine.play.selfplay import run_selfplay
+
+    paths = run_selfplay(PassingAgent(), 3, tmp_path, komi=5.5, batch=2, progress=False)
+    records = [read_game(path.read_bytes(), path.name, allowed_sizes=(9,)) for path in paths]
+    assert [r.result for r in records] == ["W+5.5"] * 3
+    assert all(r.moves == [(BLACK, 81), (WHITE, 81)] for r in records)
 
 
 def test_selfplay_cli(model9, tmp_path):

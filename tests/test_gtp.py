@@ -18,7 +18,7 @@ import pytest
 from goengine.board import Board
 from goengine.coords import BLACK, MAX_SIZE, MIN_SIZE, WHITE, from_gtp
 from goengine.nn.modelfile import load_model
-from goengine.play.agent import PolicyAgent, RandomAgent
+from goengine.engine.agent import PolicyAgent, RandomAgent
 from goengine.play.gtp import GtpEngine, clean_line, parse_command, serve
 from goengine.play.gtp.args import Color, Int, Optional, Vertex
 from goengine.play.gtp.commands import HandlerGroup, command

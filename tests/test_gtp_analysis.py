@@ -14,7 +14,7 @@ from goengine.board import Board
 from goengine.coords import BLACK, WHITE, from_gtp, to_gtp
 from goengine.engine.analysis import NEUTRAL_WINRATE, Analysis, MoveInfo, PolicyAnalyzer, RootInfo
 from goengine.nn.modelfile import load_model
-from goengine.play.agent import PolicyAgent, RandomAgent
+from goengine.engine.agent import PolicyAgent, RandomAgent
 from goengine.play.gtp import GtpEngine
 from goengine.play.gtp.analysis import fraction, kata_line, lz_line, per_10000, sabaki_line
 from goengine.play.gtp.args import AnalyzeRequest

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from goengine.board import Board
 from goengine.nn.modelfile import load_model
-from goengine.play.agent import PolicyAgent, RandomAgent
+from goengine.engine.agent import PolicyAgent, RandomAgent
 from goengine.play.gtp_client import GtpClient, GtpEngineDied, GtpEngineError, GtpError, GtpTimeout
 from goengine.play.match import MatchError, MatchSummary, elo_difference, parse_score, play_match, wilson_interval
 from goengine.sgf import read_game
@@ -121,11 +122,16 @@ def test_failing_engines_forfeit_without_stopping_the_match(fake, mode, reason):
         assert game.result == ("B+F" if game.agent_color == "black" else "W+F")
 
 
-def test_resigning_and_passing_engines(fake):
+def test_resigning_and_passing_engines(fake, tmp_path):
     summary = play_match(RandomAgent(rng=0), fake("resign"), games=2, size=9, max_moves=10, progress=False)
     assert summary.wins == 2 and {g.result for g in summary.results} == {"B+R", "W+R"}
-    summary = play_match(RandomAgent(rng=0), fake("pass"), games=2, size=9, max_moves=7, progress=False)
-    assert all(g.reason in ("score", "move cap") for g in summary.results)
+    assert {g.reason for g in summary.results} == {"resignation"}
+    summary = play_match(RandomAgent(rng=0), fake("pass"), games=2, size=9, max_moves=7, sgf_dir=tmp_path,
+                         progress=False)
+    assert all(g.reason in ("two passes", "move cap") for g in summary.results)
+    for game in summary.results:  # both endings are scored by area (a capped game is not left Void)
+        record = read_game(Path(game.sgf).read_bytes(), "g", allowed_sizes=(9,))
+        assert game.result == record.result == Board.from_record(record).result()
 
 
 def test_match_cannot_start(fake):
@@ -144,7 +150,7 @@ def test_match_against_gnugo(gnugo_path, model9, tmp_path):
     assert summary.opponent.startswith("GNU Go")
     assert [g.agent_color for g in summary.results] == ["black", "white"]
     for game in summary.results:
-        assert game.reason in ("score", "move cap", "resign")
+        assert game.reason in ("two passes", "move cap", "resignation")
         record = read_game(Path(game.sgf).read_bytes(), "g", allowed_sizes=(9,))
         assert record.result == game.result and len(record.moves) == game.moves
         ours = record.black_player if game.agent_color == "black" else record.white_player

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from goengine.board import Board
 from goengine.coords import BLACK, WHITE, from_gtp
-from goengine.play.agent import RESIGN
+from goengine.engine.agent import RESIGN
 from goengine.coords import star_points
 from goengine.play.terminal import TerminalGame
 from goengine.render import render_board
@@ -72,7 +72,7 @@ def test_render_plain_and_colour():
 def test_commands_and_two_pass_ending(tmp_path):
     game, out, code = run_game(tmp_path, ["help", "D4", "hint", "score", "board", "d4", "z9", "??", "pass"],
                                agent=ScriptedAgent(["E5", "pass"]))
-    assert code == 0 and game.over
+    assert code == 0 and game.game.over and game.game.end_reason == "two passes"
     assert "goengine (White) plays E5." in out
     assert "Hints: E5 50.0%, C3 25.0%" in out
     assert "If the game ended now:" in out
@@ -97,6 +97,7 @@ def test_undo_takes_back_move_and_reply(tmp_path):
 def test_resignations(tmp_path):
     game, out, _ = run_game(tmp_path, ["D4", "resign"], agent=ScriptedAgent(["E5"]))
     assert game.result == "W+R" and read_sgf(tmp_path / "game.sgf").result == "W+R"
+    assert game.game.end_reason == "resignation" and "Result: W+R" in out
     game, out, _ = run_game(tmp_path, ["D4"], agent=ScriptedAgent(["resign"]))
     assert game.result == "B+R" and "resigns" in out
 
@@ -136,6 +137,8 @@ def test_human_cli_errors(model9, tmp_path, monkeypatch):
 
     result = CliRunner().invoke(human, ["--model", str(model9), "--size", "19"], input="quit\n")
     assert result.exit_code != 0 and "9x9" in result.output
+    result = CliRunner().invoke(human, ["--model", str(model9), "--device", "tpu"], input="quit\n")
+    assert result.exit_code == 2 and "unknown device 'tpu'" in result.output
     monkeypatch.setenv("GOENGINE_MODEL", str(tmp_path / "absent.safetensors"))
     result = CliRunner().invoke(human, [], input="quit\n")
     assert result.exit_code != 0 and "does not exist" in result.output

@@ -1,9 +1,10 @@
-"""Playing with the policy network: move choice, terminal game, GTP engine, matches,
-self-play and the gymnasium environment ``goengine/Go-v0``.
+"""The ways a user reaches the engine: terminal game, GTP engine, matches, self-play and
+the gymnasium environment ``goengine/Go-v0``.  Move choice lives in ``goengine.engine``;
+one game's rules of play and its result in ``goengine.game``.
 
 ========================  ===========================================================
-``agent``                 PolicyAgent / RandomAgent, RESIGN, load_agent
-``env``                   GoEnv (``goengine/Go-v0``), register_envs
+``registration``          ENV_ID, register_envs, registration on gymnasium's import
+``env``                   GoEnv (``goengine/Go-v0``)
 ``terminal``              TerminalGame (human vs engine)
 ``gtp`` / ``gtp_client``  GtpEngine + serve (we are the engine) / GtpClient (we drive one)
 ``match``                 play_match: referee against any GTP engine, Elo summary
@@ -20,14 +21,9 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "RESIGN": "agent",
-    "PolicyAgent": "agent",
-    "RandomAgent": "agent",
-    "BoardSizeError": "agent",
-    "ModelNotFoundError": "agent",
-    "load_agent": "agent",
+    "ENV_ID": "registration",
+    "register_envs": "registration",
     "GoEnv": "env",
-    "register_envs": "env",
     "TerminalGame": "terminal",
     "GtpEngine": "gtp",
     "serve": "gtp",

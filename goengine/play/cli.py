@@ -23,18 +23,29 @@ def _model_option(f):
     )(f)
 
 
+def _resolve_device(ctx, param, value: str):
+    """--device through the one device rule (goengine.nn.device); a bad name is a usage error."""
+    from goengine.nn.device import DeviceError, resolve_device
+
+    try:
+        return resolve_device(value)
+    except DeviceError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
 def _device_option(f):
     f = click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
                      help="torch CPU threads (one is fastest for the small batches of play).")(f)
-    return click.option("--device", default="cpu", show_default=True, help="torch device for the network.")(f)
+    return click.option("--device", default="cpu", show_default=True, callback=_resolve_device,
+                        help="torch device for the network: auto, cpu, cuda or cuda:N.")(f)
 
 
-def _load_agent(model_path, device: str, threads: int = 1, **kwargs):
+def _load_agent(model_path, device, threads: int = 1, **kwargs):
     """A PolicyAgent, or a ClickException that says what is missing."""
     import torch
 
+    from goengine.engine.agent import ModelNotFoundError, load_agent
     from goengine.nn.modelfile import ModelFileError
-    from goengine.play.agent import ModelNotFoundError, load_agent
 
     torch.set_num_threads(threads)
 
@@ -44,15 +55,16 @@ def _load_agent(model_path, device: str, threads: int = 1, **kwargs):
         raise click.ClickException(str(exc)) from None
 
 
-def _check_size(agent, size: int | None) -> int:
+def _board_size(agent, size: int | None) -> int:
+    """--size, checked against the model (default: the model's own size)."""
+    from goengine.engine.agent import BoardSizeError, require_size
+
     if size is None:
         return agent.board_size
-    if not agent.supports_size(size):
-        raise click.ClickException(
-            f"the model plays on {agent.board_size}x{agent.board_size} boards only "
-            f"(its output layer has a bias per board point); it cannot play {size}x{size}. "
-            f"Use --size {agent.board_size} or a model trained for {size}x{size}."
-        )
+    try:
+        require_size(agent, size)
+    except BoardSizeError as exc:
+        raise click.ClickException(f"{exc}. Use --size {agent.board_size} or a model trained for {size}x{size}.") from None
     return size
 
 
@@ -80,7 +92,7 @@ def human(model_path, color, size, komi, sgf_out, temperature, resign, ansi, dev
     from goengine.play.terminal import TerminalGame
 
     agent = _load_agent(model_path, device, threads, temperature=temperature, **_resign_kwargs(resign, None))
-    size = _check_size(agent, size)
+    size = _board_size(agent, size)
     game = TerminalGame(
         agent,
         human_color=BLACK if color.lower() == "black" else WHITE,
@@ -115,7 +127,7 @@ def selfplay(games, out_dir, model_path, size, komi, temperature, max_moves, bat
     from goengine.play.selfplay import run_selfplay
 
     agent = _load_agent(model_path, device, threads, temperature=temperature)
-    size = _check_size(agent, size)
+    size = _board_size(agent, size)
     paths = run_selfplay(agent, games, out_dir, size=size, komi=komi, temperature=temperature,
                          max_moves=max_moves, batch=batch, seed=seed)
     click.echo(f"{len(paths)} games written to {out_dir}")
@@ -126,23 +138,27 @@ def _gtp_streams():
 
     Anything else that writes to stdout (a print, a library warning, even C code
     writing to file descriptor 1) goes to stderr instead, so it can never corrupt
-    the protocol.
+    the protocol.  Input is read from a private handle on file descriptor 0, not from
+    ``sys.stdin``: GTP's reader thread may still be blocked in a read when ``quit``
+    ends the program, and if that read held ``sys.stdin``'s lock, closing ``sys.stdin``
+    at interpreter shutdown would abort the process (SIGABRT instead of exit code 0).
     """
     import io
 
     try:
         stdout_fd = sys.stdout.fileno()
-        stdin_buffer = sys.stdin.buffer
+        stdin_fd = sys.stdin.fileno()
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         out = sys.stdout
         sys.stdout = sys.stderr
         return sys.stdin, out
+    gtp_in = os.fdopen(os.dup(stdin_fd), "rb")
     sys.stdout.flush()
     gtp_fd = os.dup(stdout_fd)
     os.dup2(sys.stderr.fileno(), stdout_fd)
     out = io.TextIOWrapper(os.fdopen(gtp_fd, "wb"), encoding="utf-8", newline="\n", write_through=True)
     sys.stdout = sys.stderr
-    return stdin_buffer, out
+    return gtp_in, out
 
 
 @click.command("gtp")
@@ -192,7 +208,7 @@ def match(opponent, games, sgf_dir, size, komi, max_moves, model_path, referee, 
     from goengine.play.match import MatchError, play_match
 
     agent = _load_agent(model_path, device, threads, temperature=temperature, rng=seed, **_resign_kwargs(resign, None))
-    size = _check_size(agent, size)
+    size = _board_size(agent, size)
     try:
         summary = play_match(agent, opponent, games, size=size, komi=komi, max_moves=max_moves, sgf_dir=sgf_dir,
                              referee_cmd=referee, move_timeout=timeout, superko=superko)
@@ -206,6 +222,4 @@ def match(opponent, games, sgf_dir, size, komi, max_moves, model_path, referee, 
             click.echo(f"games saved in {sgf_dir}")
 
 
-COMMANDS = [human, selfplay, gtp, match]
-
-__all__ = ["COMMANDS", "gtp", "human", "match", "selfplay"]
+__all__ = ["gtp", "human", "match", "selfplay"]

@@ -10,8 +10,9 @@ Spaces
     point ``row * N + col`` (row 0 at the top) or ``N*N`` for pass.
     ``info["action_mask"]`` (int8, N*N + 1) marks the legal actions; pass is always
     legal.  ``info`` also carries ``to_play``, ``move_number`` and, at the end,
-    ``result`` (SGF style, e.g. ``"B+3.5"``, ``"W+R"``), ``score`` (Tromp-Taylor area
-    score, black minus white minus komi) and ``winner`` (1 black, 2 white, 0 draw).
+    ``result`` (SGF style, e.g. ``"B+3.5"``, ``"W+R"``, ``"Void"`` at the move cap),
+    ``end_reason`` (``goengine.game``'s words), ``score`` (Tromp-Taylor area score,
+    black minus white minus komi) and ``winner`` (1 black, 2 white, 0 draw or none).
 
 Opponents (``opponent=``)
     ``"random"``   uniform among legal moves that do not fill its own eye (seeded by reset)
@@ -26,9 +27,10 @@ Opponents (``opponent=``)
 
 Episode
     The agent plays ``agent_color`` (``"black"``, ``"white"`` or ``"random"``; reset
-    ``options={"agent_color": ...}`` overrides it per episode).  The episode terminates
-    after two passes in a row or a resignation; it is truncated (reward 0) after
-    ``max_moves`` moves (default ``2 * N * N``).
+    ``options={"agent_color": ...}`` overrides it per episode).  Each episode is one
+    ``goengine.game.Game`` (``env.game``), which decides when it ends: it terminates
+    after two passes in a row, a resignation or a forfeit; it is truncated (reward 0,
+    result ``Void``) after ``max_moves`` moves (default ``2 * N * N``).
 
 Rewards
     +1 / -1 / 0 at the end by area scoring with komi, from the agent's side.  In
@@ -50,17 +52,9 @@ import numpy as np
 from gymnasium import spaces
 
 from goengine.coords import BLACK, WHITE, check_size, opponent, to_gtp
+from goengine.game import MOVE_CAP, Game
 
-ENV_ID = "goengine/Go-v0"
 DEFAULT_FEATURE_SET = "alphago48"
-
-
-def register_envs() -> None:
-    """Register ``goengine/Go-v0`` with gymnasium (safe to call more than once)."""
-    from gymnasium.envs.registration import registry
-
-    if ENV_ID not in registry:
-        gym.register(id=ENV_ID, entry_point="goengine.play.env:GoEnv", disable_env_checker=False)
 
 
 def _parse_color(value) -> int | str:
@@ -121,18 +115,14 @@ class GoEnv(gym.Env):
         if isinstance(opponent, str) and opponent.strip().lower() == "self":
             self.self_play = True
         elif isinstance(opponent, str) and opponent.strip().lower() == "random":
-            from goengine.play.agent import RandomAgent
+            from goengine.engine.agent import RandomAgent
 
             self.opponent = RandomAgent()
         elif isinstance(opponent, str) and opponent.strip().lower() == "policy":
-            from goengine.play.agent import load_agent
+            from goengine.engine.agent import load_agent, require_size
 
             self.opponent = load_agent(opponent_model, device=device, temperature=opponent_temperature)
-            if not self.opponent.supports_size(self.size):
-                raise ValueError(
-                    f"the opponent model plays {self.opponent.board_size}x{self.opponent.board_size} only, "
-                    f"not {self.size}x{self.size}"
-                )
+            require_size(self.opponent, self.size)
         elif isinstance(opponent, str):
             from goengine.play.gtp_client import GtpClient
 
@@ -145,15 +135,19 @@ class GoEnv(gym.Env):
         else:
             raise ValueError(f"unknown opponent {opponent!r}")
 
-        from goengine.board import Board
-
-        self.board = Board(self.size, self.komi, superko=self.superko)
+        self.game = self._new_game()
         self.agent_color = BLACK
-        self.done = True
-        self.result = ""
-        self.winner = None
+        self.started = False  # step() needs a reset() first
 
     # -- helpers ----------------------------------------------------------------------
+
+    def _new_game(self) -> Game:
+        return Game(self.size, self.komi, superko=self.superko, max_moves=self.max_moves)
+
+    @property
+    def board(self):
+        """The board of the current episode's game."""
+        return self.game.board
 
     def _obs(self) -> np.ndarray:
         return np.array(self.features.encode_board(self.board), dtype=np.uint8, copy=True)
@@ -166,147 +160,125 @@ class GoEnv(gym.Env):
     def _info(self) -> dict:
         info = {
             "action_mask": self.action_mask(),
-            "to_play": int(self.board.to_play),
-            "move_number": int(self.board.move_number),
+            "to_play": int(self.game.to_play),
+            "move_number": int(self.game.move_number),
         }
-        if self.done and self.result:
-            info["result"] = self.result
-            info["score"] = float(self.board.area_score())
-            info["winner"] = int(self.winner or 0)
+        if self.game.over:
+            info["result"] = self.game.result
+            info["end_reason"] = self.game.end_reason
+            info["score"] = float(self.game.score())
+            info["winner"] = int(self.game.winner or 0)
         return info
 
-    def _end_by_score(self) -> None:
-        score = self.board.area_score()
-        self.winner = BLACK if score > 0 else WHITE if score < 0 else 0
-        self.result = self.board.result()
-        self.done = True
-
-    def _end_by_resignation(self, loser: int, why: str = "R") -> None:
-        self.winner = opponent(loser)
-        self.result = f"{'B' if self.winner == BLACK else 'W'}+{why}"
-        self.done = True
-
     def _reward_for(self, color: int) -> float:
-        if not self.winner:
+        winner = self.game.winner
+        if winner is None:
             return 0.0
-        return 1.0 if self.winner == color else -1.0
+        return 1.0 if winner == color else -1.0
 
     def _opponent_move(self) -> None:
-        """Let the opponent move for board.to_play (not in self-play)."""
-        color = self.board.to_play
+        """Let the opponent move for the side to play (not in self-play)."""
+        color = self.game.to_play
         if self.gtp is not None:
             from goengine.play.gtp_client import GtpEngineError, GtpError
 
             try:
                 move = self.gtp.genmove(color, self.size)
-            except (GtpError, GtpEngineError):
-                self._end_by_resignation(color, "F")  # forfeit: the engine failed
+            except (GtpError, GtpEngineError) as exc:
+                self.game.forfeit(color, str(exc))
                 return
             if move == "resign":
-                self._end_by_resignation(color)
+                self.game.resign(color)
                 return
         else:
-            from goengine.play.agent import RESIGN
+            from goengine.engine.agent import RESIGN
 
             move = self.opponent.select_move(self.board)
             if move == RESIGN:
-                self._end_by_resignation(color)
+                self.game.resign(color)
                 return
-        if not self.board.is_legal(move):
-            self._end_by_resignation(color, "F")  # an opponent's illegal move forfeits
+        reason = self.board.illegal_reason(move)
+        if reason is not None:
+            self.game.forfeit(color, f"illegal move {to_gtp(move, self.size)} ({reason})")
             return
-        self.board.play(move)
-        if self.board.consecutive_passes >= 2:
-            self._end_by_score()
+        self.game.play(move)
 
-    def _tell_engine(self, point: int, color: int) -> bool:
-        """Forward our move to the GTP opponent; False (and forfeit) if it fails."""
-        if self.gtp is None:
-            return True
+    def _tell_engine(self, point: int, color: int) -> None:
+        """Forward our move to the GTP opponent; if that fails, the engine forfeits."""
+        if self.gtp is None or self.game.over:
+            return
         from goengine.play.gtp_client import GtpEngineError, GtpError
 
         try:
             self.gtp.play(color, point, self.size)
-        except (GtpError, GtpEngineError):
-            self._end_by_resignation(opponent(color), "F")
-            return False
-        return True
+        except (GtpError, GtpEngineError) as exc:
+            self.game.forfeit(opponent(color), str(exc))
 
     # -- gymnasium API ------------------------------------------------------------------
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        from goengine.board import Board
-
         options = options or {}
         color = _parse_color(options.get("agent_color", self.agent_color_option))
         if color == "random":
             color = BLACK if self.np_random.integers(2) == 0 else WHITE
         self.agent_color = color
-        self.board = Board(self.size, self.komi, superko=self.superko)
-        self.done = False
-        self.result = ""
-        self.winner = None
+        self.game = self._new_game()
+        self.started = True
         if self.opponent is not None and hasattr(self.opponent, "rng"):
             self.opponent.rng = self.np_random  # reproducible under reset(seed=...)
         if self.gtp is not None:
             self.gtp.send("clear_board")
             if self._gtp_seeds:  # e.g. GNU Go: reproducible under reset(seed=...)
                 self.gtp.send(f"set_random_seed {int(self.np_random.integers(1, 2**31))}")
-        if not self.self_play and self.agent_color != self.board.to_play:
+        if not self.self_play and self.agent_color != self.game.to_play:
             self._opponent_move()
         if self.render_mode == "human":
             self.render()
         return self._obs(), self._info()
 
     def step(self, action):
-        if self.done and self.result:
-            raise RuntimeError("the game is over: call reset() before step()")
-        if self.done:
+        if not self.started:
             raise RuntimeError("call reset() before step()")
+        if self.game.over:
+            raise RuntimeError("the game is over: call reset() before step()")
         action = int(action)
         points = self.size * self.size
         if not 0 <= action <= points:
             raise ValueError(f"action {action} is outside 0..{points}")
-        mover = self.board.to_play
+        mover = self.game.to_play
         illegal = action < points and not self.board.is_legal(action)
         if illegal and self.illegal_action == "raise":
             raise ValueError(
                 f"illegal action {action} ({to_gtp(action, self.size)}: {self.board.illegal_reason(action)})"
             )
         if illegal and self.illegal_action == "lose":
-            self._end_by_resignation(mover, "F")
+            self.game.forfeit(mover, f"illegal action {to_gtp(action, self.size)}")
             info = self._info()
             info["illegal_action"] = True
             return self._obs(), -1.0, True, False, info
         point = self.board.pass_point if illegal else action
-        self.board.play(point)
-        if self._tell_engine(point, mover) and self.board.consecutive_passes >= 2:
-            self._end_by_score()
-        if not self.done and not self.self_play:
+        self.game.play(point)
+        self._tell_engine(point, mover)
+        if not self.game.over and not self.self_play:
             self._opponent_move()
-        truncated = False
-        if not self.done and self.board.move_number >= self.max_moves:
-            truncated = True
-            self.done = True
+        truncated = self.game.end_reason == MOVE_CAP
+        terminated = self.game.over and not truncated
         me = mover if self.self_play else self.agent_color
-        reward = self._reward_for(me) if self.result else 0.0
-        terminated = bool(self.result)
+        reward = self._reward_for(me) if terminated else 0.0
         if self.render_mode == "human":
             self.render()
         info = self._info()
         if illegal:
             info["illegal_action"] = True
-        if truncated:
-            info["score"] = float(self.board.area_score())
         return self._obs(), reward, terminated, truncated, info
 
     def render(self):
         from goengine.render import render_board
 
         text = render_board(self.board)
-        if self.result:
-            text += f"\nResult: {self.result}"
+        if self.game.over:
+            text += f"\nResult: {self.game.result}"
         if self.render_mode == "human":
             print(text)
             return None
@@ -316,11 +288,3 @@ class GoEnv(gym.Env):
         if self.gtp is not None:
             self.gtp.close()
             self.gtp = None
-
-    # -- records --------------------------------------------------------------------------
-
-    def game_record(self, black: str = "", white: str = ""):
-        """The current game as a ``goengine.sgf.GameRecord``."""
-        from goengine.play.records import game_record
-
-        return game_record(self.board, black=black, white=white, result=self.result)

@@ -2,12 +2,14 @@
 
 ``play_match(agent, "gnugo --mode gtp --level 10", games=20, size=19)`` plays the games
 with alternating colours (goengine takes Black in the first game), one GTP engine
-process for the whole match (restarted if it dies).  A game ends after two passes in
-a row, a resignation, an illegal move or a failure of the engine, or at the move cap
-(then it is scored as it stands).  Scores are Tromp-Taylor area scores from our
-Board, which counts every stone as alive; with ``referee_cmd`` a GTP engine that
-can judge dead stones (``gnugo --mode gtp --chinese-rules``) replays the game and its
-``final_score`` decides instead (our area score is used if the referee fails).
+process for the whole match (restarted if it dies).  Each game is a
+``goengine.game.Game``: it ends after two passes in a row, a resignation, an illegal
+move or a failure of the engine, or at the move cap; the match then scores games that
+ended by two passes or the cap (``Game.end_by_score``).  Scores are Tromp-Taylor area
+scores from our Board, which counts every stone as alive; with ``referee_cmd`` a GTP
+engine that can judge dead stones (``gnugo --mode gtp --chinese-rules``) replays the
+game and its ``final_score`` decides instead (our area score is used if the referee
+fails).
 
 Failures of the opponent engine never stop the match: an engine that dies, times
 out, answers nonsense or plays an illegal move loses that game by forfeit
@@ -28,7 +30,8 @@ from pathlib import Path
 from typing import TextIO
 
 from goengine.coords import BLACK, WHITE, opponent, to_gtp
-from goengine.play.agent import RESIGN
+from goengine.engine.agent import RESIGN, BoardSizeError, require_size
+from goengine.game import FORFEIT, MOVE_CAP, TWO_PASSES, Game
 from goengine.play.gtp_client import GtpClient, GtpEngineError, GtpError, color_name
 
 Z95 = 1.959963984540054
@@ -45,7 +48,7 @@ class GameResult:
     result: str               # SGF RE: "B+3.5", "W+R", "B+F", "0"
     winner: str | None        # "black" / "white" / None for a draw
     agent_won: float          # 1 win, 0 loss, 0.5 draw
-    reason: str               # "score", "resign", "move cap", "forfeit: ..."
+    reason: str               # Game.end_reason: "two passes", "resignation", "move cap", "forfeit: <why>"
     moves: int
     area_score: float         # our Tromp-Taylor score, black - white - komi
     referee_result: str | None = None
@@ -156,10 +159,6 @@ def parse_score(text: str) -> str | None:
     return None
 
 
-def _winner_of(result: str) -> int:
-    return BLACK if result.startswith("B+") else WHITE if result.startswith("W+") else 0
-
-
 class Referee:
     """A second GTP engine that replays a finished game and gives ``final_score``."""
 
@@ -201,50 +200,47 @@ def _opponent_name(client: GtpClient, fallback: str) -> str:
 
 
 def play_game(agent, client: GtpClient, agent_color: int, size: int, komi: float, max_moves: int,
-              superko: bool = False, move_timeout: float | None = None):
-    """One game; returns (board, result, reason).  Opponent failures become forfeits."""
-    from goengine.board import Board
-
-    board = Board(size, komi, superko=superko)
+              superko: bool = False) -> Game:
+    """One game, ended by the Game's rules; opponent failures become forfeits."""
+    game = Game(size, komi, superko=superko, max_moves=max_moves)
     them = opponent(agent_color)
-
-    def forfeit(loser: int, why: str):
-        return board, f"{'B' if loser == WHITE else 'W'}+F", f"forfeit: {why}"
-
     try:
         client.setup_game(size, komi)
     except GtpError as exc:
         raise MatchError(f"the opponent refuses a {size}x{size} game with komi {komi:g}: {exc.message}") from None
     except GtpEngineError as exc:
-        return forfeit(them, str(exc))
-    while True:
-        if board.consecutive_passes >= 2:
-            return board, board.result(), "score"
-        if board.move_number >= max_moves:
-            return board, board.result(), "move cap"
-        color = board.to_play
+        game.forfeit(them, str(exc))
+    while not game.over:
+        color = game.to_play
         if color == agent_color:
-            move = agent.select_move(board)
+            move = agent.select_move(game.board)
             if move == RESIGN:
-                return board, f"{'B' if them == BLACK else 'W'}+R", "resign"
-            board.play(move)
+                game.resign(color)
+                continue
+            game.play(move)
+            if game.over:
+                break  # nothing left to tell the opponent
             try:
                 client.play(color, move, size)
             except GtpError as exc:
-                return forfeit(them, f"opponent rejected {to_gtp(move, size)}: {exc.message}")
+                game.forfeit(them, f"opponent rejected {to_gtp(move, size)}: {exc.message}")
             except GtpEngineError as exc:
-                return forfeit(them, str(exc))
+                game.forfeit(them, str(exc))
         else:
             try:
-                move = client.genmove(color, size, timeout=move_timeout if move_timeout else -1.0)
+                move = client.genmove(color, size)  # the client's own timeout applies
             except (GtpError, GtpEngineError) as exc:
-                return forfeit(them, str(exc))
+                game.forfeit(them, str(exc))
+                continue
             if move == "resign":
-                return board, f"{'B' if agent_color == BLACK else 'W'}+R", "resign"
-            reason = board.illegal_reason(move)
+                game.resign(color)
+                continue
+            reason = game.board.illegal_reason(move)
             if reason is not None:
-                return forfeit(them, f"illegal move {to_gtp(move, size)} ({reason})")
-            board.play(move)
+                game.forfeit(them, f"illegal move {to_gtp(move, size)} ({reason})")
+            else:
+                game.play(move)
+    return game
 
 
 def play_match(
@@ -264,12 +260,11 @@ def play_match(
     """Play ``games`` games against the GTP engine ``opponent_cmd``; see the module docstring."""
     from tqdm import tqdm
 
-    from goengine.play.records import save_sgf
-
     log = log if log is not None else sys.stderr
-    if hasattr(agent, "supports_size") and not agent.supports_size(size):
-        raise MatchError(f"the model plays {getattr(agent, 'board_size', '?')}x{getattr(agent, 'board_size', '?')} "
-                         f"boards only, not {size}x{size}")
+    try:
+        require_size(agent, size)
+    except BoardSizeError as exc:
+        raise MatchError(str(exc)) from None
     max_moves = max_moves if max_moves is not None else 2 * size * size
     try:
         client = GtpClient(opponent_cmd, timeout=move_timeout)
@@ -289,32 +284,32 @@ def play_match(
                 except GtpEngineError as exc:
                     raise MatchError(f"cannot restart the opponent: {exc}") from None
             agent_color = BLACK if index % 2 == 0 else WHITE
-            board, result, reason = play_game(agent, client, agent_color, size, komi, max_moves, superko)
-            if reason.startswith("forfeit"):
+            game = play_game(agent, client, agent_color, size, komi, max_moves, superko)
+            reason = game.end_reason + (f": {game.end_detail}" if game.end_detail else "")
+            if game.end_reason == FORFEIT:  # the opponent failed: start it afresh
                 log.write(f"game {index + 1}: {reason}\n")
                 client.kill()
             referee_result = None
-            if referee is not None and reason in ("score", "move cap"):
-                referee_result = referee.score(board)
-                if referee_result is not None:
-                    result = referee_result
-                else:
-                    log.write(f"game {index + 1}: the referee failed; using the area score\n")
-            winner = _winner_of(result)
+            if game.end_reason in (TWO_PASSES, MOVE_CAP):
+                if referee is not None:
+                    referee_result = referee.score(game.board)
+                    if referee_result is None:
+                        log.write(f"game {index + 1}: the referee failed; using the area score\n")
+                game.end_by_score(referee_result)
+            winner = game.winner
             sgf_path = None
             if sgf_dir is not None:
                 black, white = (agent_label, opponent_label) if agent_color == BLACK else (opponent_label, agent_label)
-                sgf_path = str(save_sgf(sgf_dir / f"game-{index + 1:03d}.sgf", board,
-                                        black=black, white=white, result=result))
+                sgf_path = str(game.save_sgf(sgf_dir / f"game-{index + 1:03d}.sgf", black=black, white=white))
             summary.add(GameResult(
                 game=index + 1,
                 agent_color=color_name(agent_color),
-                result=result,
+                result=game.result,
                 winner=color_name(winner) if winner else None,
                 agent_won=0.5 if not winner else float(winner == agent_color),
                 reason=reason,
-                moves=board.move_number,
-                area_score=board.area_score(),
+                moves=game.move_number,
+                area_score=game.score(),
                 referee_result=referee_result,
                 sgf=sgf_path,
             ))

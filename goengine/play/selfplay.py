@@ -4,9 +4,9 @@ Games run in ``batch`` copies of the gymnasium environment (``goengine/Go-v0`` w
 ``opponent="self"``) inside a ``gymnasium.vector.SyncVectorEnv``; the observations of
 all copies go through the network in one batch.  Moves are sampled with
 ``temperature`` (0 = always the most probable move, which makes every game the same).
-A game ends after two passes in a row or at ``max_moves`` (default 2 * N * N); games
-stopped by the cap are written with ``RE[Void]``.  There is no resignation in
-self-play.
+Each game is the environment's ``goengine.game.Game``, which ends it after two passes
+in a row (scored) or at ``max_moves`` (default 2 * N * N; ``RE[Void]``).  There is no
+resignation in self-play.
 """
 
 from __future__ import annotations
@@ -42,13 +42,11 @@ def run_selfplay(
     import numpy as np
     from tqdm import tqdm
 
-    from goengine.play.agent import BoardSizeError
+    from goengine.engine.agent import require_size
     from goengine.play.env import GoEnv
-    from goengine.play.records import save_sgf
 
     size = size or agent.board_size
-    if not agent.supports_size(size):
-        raise BoardSizeError(f"the model plays {agent.board_size}x{agent.board_size} only, not {size}x{size}")
+    require_size(agent, size)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if games <= 0:
@@ -76,10 +74,8 @@ def run_selfplay(
             for i in np.flatnonzero(terminated | truncated):
                 if len(written) >= games:
                     break
-                env = envs[i]  # still holds the finished game until the next step resets it
-                result = env.result if terminated[i] else "Void"
-                path = out_dir / f"{prefix}-{number:05d}.sgf"
-                written.append(save_sgf(path, env.board, black=name, white=name, result=result))
+                game = envs[i].game  # still the finished game until the next step resets it
+                written.append(game.save_sgf(out_dir / f"{prefix}-{number:05d}.sgf", black=name, white=name))
                 number += 1
                 bar.update(1)
     finally:

@@ -9,21 +9,25 @@ it uses ANSI colours.
 
 Commands: a point (``D4``, any case), ``pass``, ``resign``, ``undo`` (takes back your
 last move and the engine's reply), ``hint`` (the network's favourite moves for you),
-``score`` (Tromp-Taylor area score now), ``board``, ``help``, ``quit``.  The game ends
-after two passes in a row or a resignation; it is saved as SGF in every case (also on
-``quit``, end of input and Ctrl-C) and the path is printed.
+``score`` (Tromp-Taylor area score now), ``board``, ``help``, ``quit``.  The game is a
+``goengine.game.Game``, which ends it after two passes in a row or a resignation; it is
+saved as SGF in every case (also on ``quit``, end of input and Ctrl-C) and the path is
+printed.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from goengine.coords import BLACK, GTP_COLUMNS, WHITE, from_gtp, opponent, to_gtp
-from goengine.render import color_word, last_move, render_board
-from goengine.play.agent import RESIGN, BoardSizeError
+from goengine.engine.agent import RESIGN, require_size
+from goengine.game import TWO_PASSES, Game
+from goengine.render import color_word, render_board
+
 
 def describe_score(board) -> str:
     """'B+3.5 (Black 40, White 29, komi 7.5; Tromp-Taylor area)'."""
@@ -63,17 +67,11 @@ class TerminalGame:
         hints: int = 5,
         superko: bool = False,
     ):
-        from goengine.board import Board
-
-        if hasattr(agent, "supports_size") and not agent.supports_size(size):
-            raise BoardSizeError(
-                f"the model plays on {getattr(agent, 'board_size', '?')}x{getattr(agent, 'board_size', '?')} "
-                f"boards only, not {size}x{size}"
-            )
+        require_size(agent, size)
         self.agent = agent
         self.human = human_color
         self.engine = opponent(human_color)
-        self.board = Board(size=size, komi=komi, superko=superko)
+        self.game = Game(size, komi, superko=superko)
         self.stdin = stdin if stdin is not None else sys.stdin
         self.stdout = stdout if stdout is not None else sys.stdout
         if color is None:
@@ -81,9 +79,17 @@ class TerminalGame:
         self.color = color
         self.hints = hints
         self.sgf_out = Path(sgf_out) if sgf_out else None
-        self.result = ""  # SGF RE once the game has ended
-        self.over = False
+        self.stopped = False  # quit, end of input or Ctrl-C: the game is left unfinished
         self.saved_path: Path | None = None
+
+    @property
+    def board(self):
+        return self.game.board
+
+    @property
+    def result(self) -> str:
+        """The SGF result once the game has ended, else ''."""
+        return self.game.result or ""
 
     # -- output -----------------------------------------------------------------------
 
@@ -108,7 +114,7 @@ class TerminalGame:
                 f"{self.board.size}x{self.board.size}, komi {self.board.komi:g}. Type 'help' for commands."
             )
             self.show()
-            while not self.over:
+            while not (self.game.over or self.stopped):
                 if self.board.to_play == self.engine:
                     self.engine_move()
                     continue
@@ -130,28 +136,25 @@ class TerminalGame:
         move = self.agent.select_move(self.board)
         if move == RESIGN:
             self.say(f"goengine ({color_word(self.engine)}) resigns.")
-            self.finish(f"{'B' if self.human == BLACK else 'W'}+R")
-            return
-        self.board.play(move)
-        if move == self.board.pass_point:
-            self.say(f"goengine ({color_word(self.engine)}) passes.")
+            self.game.resign(self.engine)
         else:
-            self.say(f"goengine ({color_word(self.engine)}) plays {self.vertex(move)}.")
-        if self.board.consecutive_passes >= 2:
-            self.end_by_score()
+            self.game.play(move)
+            if move == self.board.pass_point:
+                self.say(f"goengine ({color_word(self.engine)}) passes.")
+            else:
+                self.say(f"goengine ({color_word(self.engine)}) plays {self.vertex(move)}.")
+        if self.game.over:
+            self.announce_end()
         else:
             self.show()
 
-    def end_by_score(self) -> None:
-        self.show()
-        self.say(f"Both passed: game over. Result {describe_score(self.board)}.")
-        self.finish(self.board.result())
-
-    def finish(self, result: str) -> None:
-        self.result = result
-        self.over = True
-        if result.endswith("+R"):
-            self.say(f"Result: {result}")
+    def announce_end(self) -> None:
+        """Say how the game ended (the Game decided that it has)."""
+        if self.game.end_reason == TWO_PASSES:
+            self.show()
+            self.say(f"Both passed: game over. Result {describe_score(self.board)}.")
+        else:
+            self.say(f"Result: {self.game.result}")
 
     def handle(self, line: str) -> None:
         """One line of user input."""
@@ -163,15 +166,16 @@ class TerminalGame:
             self.say(HELP)
         elif word in ("quit", "exit", "q"):
             self.say("Stopping.")
-            self.over = True
+            self.stopped = True
         elif word == "pass":
-            self.board.play(self.board.pass_point)
             self.say("You pass.")
-            if self.board.consecutive_passes >= 2:
-                self.end_by_score()
+            self.game.play(self.board.pass_point)
+            if self.game.over:
+                self.announce_end()
         elif word == "resign":
             self.say("You resign.")
-            self.finish(f"{'B' if self.engine == BLACK else 'W'}+R")
+            self.game.resign(self.human)
+            self.announce_end()
         elif word == "undo":
             self.undo()
         elif word in ("hint", "hints"):
@@ -197,9 +201,7 @@ class TerminalGame:
         if reason is not None:
             self.say(f"Illegal move {self.vertex(point)}: {reason}. Try another point.")
             return
-        self.board.play(point)
-        if self.board.consecutive_passes >= 2:  # cannot happen after a stone, kept for symmetry
-            self.end_by_score()
+        self.game.play(point)
 
     def undo(self) -> None:
         history = self.board.history
@@ -210,7 +212,7 @@ class TerminalGame:
         keep = human_moves[-1]
         replied = len(history) - 1 > keep
         while len(self.board.history) > keep:
-            self.board.undo()
+            self.game.undo()
         self.say("Took back your last move" + (" and the engine's reply." if replied else "."))
         self.show()
 
@@ -225,20 +227,15 @@ class TerminalGame:
         self.say("Hints: " + ", ".join(f"{self.vertex(p)} {100 * prob:.1f}%" for p, prob in moves))
 
     def save(self) -> Path | None:
-        from goengine.play.records import save_sgf, timestamp
-
-        path = self.sgf_out or Path.cwd() / f"goengine-game-{timestamp()}.sgf"
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = self.sgf_out or Path.cwd() / f"goengine-game-{stamp}.sgf"
         me = getattr(self.agent, "name", "goengine")
         black, white = ("Human", f"goengine {me}") if self.human == BLACK else (f"goengine {me}", "Human")
         try:
-            self.saved_path = save_sgf(path, self.board, black=black, white=white, result=self.result)
+            self.saved_path = self.game.save_sgf(path, black=black, white=white)
         except OSError as exc:
             self.say(f"Could not save the game to {path}: {exc}")
             return None
         self.say(f"Game saved to {self.saved_path}")
         return self.saved_path
 
-
-def play_in_terminal(agent, **kwargs) -> int:
-    """Run a TerminalGame (see its arguments); returns an exit code."""
-    return TerminalGame(agent, **kwargs).run()

@@ -60,7 +60,7 @@ class PositionCommands(HandlerGroup):
         agent = self.session.agent
         while len(points) < stones:
             empty = [p for p in range(size * size) if work.stones[p] == EMPTY]
-            if hasattr(agent, "probabilities") and agent.supports_size(size):
+            if hasattr(agent, "probabilities"):
                 probs = agent.probabilities(work, BLACK)
                 best = max(empty, key=lambda p: probs[p])
             else:

@@ -16,7 +16,7 @@ from typing import TextIO
 from goengine.coords import to_gtp
 from goengine.engine.timecontrol import Clock
 from goengine.game import Game
-from goengine.play.agent import RESIGN
+from goengine.engine.agent import RESIGN, BoardSizeError, require_size
 from goengine.play.gtp.protocol import GtpFailure
 
 
@@ -92,8 +92,13 @@ class Session:
         self._warm = True
 
     def require_supported_size(self, size: int | None = None) -> None:
-        if not self.agent.supports_size(self.size if size is None else size):
-            raise GtpFailure("unacceptable size")
+        """GTP's ``unacceptable size`` unless the agent plays this size (the reason goes to the log)."""
+        try:
+            require_size(self.agent, self.size if size is None else size)
+        except BoardSizeError as exc:
+            self.log.write(f"goengine gtp: {exc}\n")
+            self.log.flush()
+            raise GtpFailure("unacceptable size") from None
 
     def vertex(self, point: int) -> str:
         return to_gtp(point, self.size)

@@ -23,7 +23,8 @@
 gymnasium environment and a cheap stand-in in tests.
 
 Network and board size: the network's per-point bias ties it to the board size it was
-trained for, so an agent refuses boards of any other size (``BoardSizeError``).
+trained for, so an agent refuses boards of any other size.  ``require_size(agent, size)``
+is the one check every front door makes (``BoardSizeError``, one wording).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Iterable, Protocol
 
 import numpy as np
 
-from goengine.coords import BLACK, WHITE, opponent
+from goengine.coords import BLACK, RECENT_MOVES, opponent
 
 RESIGN = -1  # select_move's answer for "I resign" (no board point is negative)
 AUTO = "auto"  # resign_threshold / resign_min_moves: derive from the board size
@@ -56,6 +57,21 @@ class Agent(Protocol):
     def supports_size(self, size: int) -> bool: ...
 
     def select_move(self, board, color: int | None = None) -> int: ...
+
+
+def require_size(agent: Agent, size: int) -> None:
+    """Raise BoardSizeError unless ``agent`` plays on ``size`` x ``size`` boards.
+
+    One check with one message for every front door: a policy network's output layer
+    has a bias per board point, so it cannot move to another board size.
+    """
+    if agent.supports_size(size):
+        return
+    trained = getattr(agent, "board_size", None)
+    plays = f"plays on {trained}x{trained} boards only" if trained else "does not play this board size"
+    raise BoardSizeError(
+        f"the model {plays} (its output layer has a bias per board point); it cannot play {size}x{size}"
+    )
 
 
 def score_for(board, color: int) -> float:
@@ -172,13 +188,6 @@ class PolicyAgent:
     def supports_size(self, size: int) -> bool:
         return int(size) == self.board_size
 
-    def check_board(self, board) -> None:
-        if board.size != self.board_size:
-            raise BoardSizeError(
-                f"this model plays on {self.board_size}x{self.board_size} boards only "
-                f"(its per-point bias is tied to that size); the board is {board.size}x{board.size}"
-            )
-
     # -- network ----------------------------------------------------------------------
 
     def planes(self, board, color: int | None = None) -> np.ndarray:
@@ -187,7 +196,7 @@ class PolicyAgent:
         if color == board.to_play:
             return self.feature_set.encode_board(board)
         # the simple-ko point binds only the side that moves next, so it does not apply
-        return self.feature_set.encode(board.stones, color, -1, board.recent_moves(8), board.size)
+        return self.feature_set.encode(board.stones, color, -1, board.recent_moves(RECENT_MOVES), board.size)
 
     def logits_batch(self, planes: np.ndarray) -> np.ndarray:
         """Raw network output float32 [B, N*N] for planes [B, C, N, N]."""
@@ -198,7 +207,7 @@ class PolicyAgent:
             return self.model(x).float().cpu().numpy()
 
     def logits(self, board, color: int | None = None) -> np.ndarray:
-        self.check_board(board)
+        require_size(self, board.size)
         return self.logits_batch(self.planes(board, color)[None])[0]
 
     def probabilities(self, board, color: int | None = None) -> np.ndarray:
@@ -256,7 +265,7 @@ class PolicyAgent:
                     allow_early_pass: bool = True, temperature: float | None = None) -> int:
         """A point, ``board.pass_point`` or ``RESIGN`` for ``color`` (default: side to move)."""
         color = board.to_play if color is None else color
-        self.check_board(board)
+        require_size(self, board.size)
         if allow_resign and self.should_resign(board, color):
             return RESIGN
         if (allow_early_pass and self.pass_when_winning and opponent_just_passed(board, color)
@@ -273,7 +282,7 @@ class PolicyAgent:
         if not boards:
             return []
         for board in boards:
-            self.check_board(board)
+            require_size(self, board.size)
         if planes is None:
             planes = np.stack([self.feature_set.encode_board(b) for b in boards])
         logits = self.logits_batch(planes)
@@ -333,16 +342,15 @@ class RandomAgent:
 __all__ = [
     "AUTO",
     "Agent",
-    "BLACK",
     "BoardSizeError",
     "ModelNotFoundError",
     "PolicyAgent",
     "RESIGN",
     "RandomAgent",
-    "WHITE",
     "load_agent",
     "load_policy",
     "masked_softmax",
+    "require_size",
     "resolve_model_path",
     "score_for",
 ]
