@@ -79,12 +79,12 @@ def test_basic_commands(engine):
     assert ok(engine.handle("known_command lz-analyze")) == "true"
     assert ok(engine.handle("known_command frobnicate")) == "false"
     listed = ok(engine.handle("list_commands")).split("\n")
-    for command in ("protocol_version", "name", "version", "known_command", "list_commands", "quit", "boardsize",
-                    "clear_board", "komi", "play", "genmove", "undo", "showboard", "final_score",
-                    "final_status_list", "fixed_handicap", "place_free_handicap", "set_free_handicap",
-                    "time_settings", "time_left", "kgs-time_settings", "kgs-genmove_cleanup", "loadsgf",
-                    "printsgf", "reg_genmove", "list_stones", "lz-analyze"):
-        assert command in listed
+    for name in ("protocol_version", "name", "version", "known_command", "list_commands", "quit", "boardsize",
+                 "clear_board", "komi", "play", "genmove", "undo", "showboard", "final_score",
+                 "final_status_list", "fixed_handicap", "place_free_handicap", "set_free_handicap",
+                 "time_settings", "time_left", "kgs-time_settings", "kgs-genmove_cleanup", "loadsgf",
+                 "printsgf", "reg_genmove", "list_stones", "lz-analyze"):
+        assert name in listed
     assert engine.handle("7 frobnicate") == "?7 unknown command\n\n"
     assert engine.handle("") == "" and engine.handle("# nothing") == "" and engine.handle(" \t\r\n") == ""
     assert engine.handle("8 name # comment\r\n") == "=8 goengine\n\n"

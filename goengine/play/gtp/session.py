@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from goengine.coords import to_gtp
+from goengine.engine.agent import RESIGN, BoardSizeError, require_size
 from goengine.engine.timecontrol import Clock
 from goengine.game import Game
-from goengine.engine.agent import RESIGN, BoardSizeError, require_size
 from goengine.play.gtp.protocol import GtpFailure
 
 
