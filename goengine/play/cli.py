@@ -86,16 +86,25 @@ def _board_size(agent, size: int | None) -> int:
 @click.option("--size", type=int, default=None, help="Board size (default: the model's, normally 19).")
 @click.option("--komi", type=float, default=7.5, show_default=True)
 @click.option("--sgf-out", type=click.Path(dir_okay=False), default=None,
-              help="Where to save the game (default: ./goengine-game-<time>.sgf).")
+              help="Save the game to this file (instead of a new file in the games folder).")
+@click.option("--sgf-dir", type=click.Path(file_okay=False), default=None,
+              help="Games folder (default: $GOENGINE_GAMES_DIR, else the user data folder, "
+                   "e.g. ~/.local/share/goengine/games).")
 @click.option("--temperature", type=float, default=0.0, show_default=True,
               help="0: the engine plays its most probable move; > 0 samples.")
 @click.option("--resign/--no-resign", default=True, show_default=True, help="Let the engine resign lost games.")
 @click.option("--ansi/--no-ansi", default=None, help="Colours (default: when stdout is a terminal).")
 @_device_option
-def human(model_path, color, size, komi, sgf_out, temperature, resign, ansi, device, threads):
-    """Play against the network in the terminal (type 'help' at the prompt)."""
+def human(model_path, color, size, komi, sgf_out, sgf_dir, temperature, resign, ansi, device, threads):
+    """Play against the network in the terminal (type 'help' at the prompt).
+
+    The game is saved as SGF when it ends (or on quit, end of input, Ctrl-C), and the
+    path is printed.
+    """
     from goengine.play.terminal import TerminalGame
 
+    if sgf_out and sgf_dir:
+        raise click.UsageError("give --sgf-out FILE or --sgf-dir FOLDER, not both")
     agent = build_agent(model_path, device, threads, temperature=temperature, resign=resign)
     size = _board_size(agent, size)
     game = TerminalGame(
@@ -104,6 +113,7 @@ def human(model_path, color, size, komi, sgf_out, temperature, resign, ansi, dev
         size=size,
         komi=komi,
         sgf_out=sgf_out,
+        sgf_dir=sgf_dir,
         stdin=sys.stdin,
         stdout=sys.stdout,
         color=ansi,
