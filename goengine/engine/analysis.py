@@ -1,0 +1,107 @@
+"""What the engine thinks of a position, in the shape GUIs and analysis tools expect.
+
+An *analyzer* answers ``analyze(board, color, max_moves, deadline=None) -> Analysis``:
+the candidate moves for ``color`` (best first) with visits, winrate, prior and a
+principal variation, plus the root's winrate and visits.  The GTP analysis commands
+(``lz-analyze``, ``kata-analyze``, ``analyze`` and their ``genmove`` variants) only
+format an :class:`Analysis`, so a tree search can replace :class:`PolicyAnalyzer`
+with real visits, winrates and variations without touching them.
+
+:class:`PolicyAnalyzer` is the analyzer of a policy network alone:
+
+* ``prior`` is the network's probability of the move (softmax over legal points);
+* ``visits`` are proportional to the prior (``prior * visits_scale``, at least 1, so
+  GUIs that hide zero-visit moves, such as Sabaki, still draw every listed move);
+* ``pv`` is the move followed by the greedy policy's replies, as far as ``deadline``
+  allows (then just the move);
+* there is **no value estimate**: every ``winrate`` is :data:`NEUTRAL_WINRATE` (0.5),
+  the same for every move and for the root.  GUIs then show 50% everywhere, which
+  means "unknown", not "even game".
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+NEUTRAL_WINRATE = 0.5  # what analyzers without a value estimate report
+
+
+@dataclass(frozen=True)
+class MoveInfo:
+    """One candidate move: ``move`` a board point or the pass point; ``winrate`` and
+    ``prior`` in [0, 1] from the mover's side; ``pv`` starts with ``move``; ``order``
+    0 for the best."""
+
+    move: int
+    visits: int
+    winrate: float
+    prior: float
+    pv: tuple[int, ...]
+    order: int
+
+
+@dataclass(frozen=True)
+class RootInfo:
+    """The position as a whole: its winrate for the player to move and the visits spent on it."""
+
+    winrate: float
+    visits: int
+
+
+@dataclass(frozen=True)
+class Analysis:
+    color: int
+    root: RootInfo
+    moves: tuple[MoveInfo, ...]
+
+
+class Analyzer(Protocol):
+    def analyze(self, board, color: int, max_moves: int, deadline: float | None = None) -> Analysis:
+        """Candidate moves for ``color`` on ``board`` (at most ``max_moves``, best first).
+        ``deadline`` is a ``time.monotonic()`` instant the answer must not wait past."""
+        ...
+
+
+class PolicyAnalyzer:
+    """Analysis from a policy agent (``top_moves``; ``principal_variation`` if it has one).
+
+    The network's answer for a position does not change with time, so the last
+    complete answer is kept and repeated for the same request (streaming analysis
+    asks again every interval).
+    """
+
+    def __init__(self, agent, pv_length: int = 6, visits_scale: int = 1000):
+        self.agent = agent
+        self.pv_length = pv_length
+        self.visits_scale = visits_scale
+        self._last: tuple[tuple, Analysis] | None = None
+
+    def _variation(self, board, point: int, color: int) -> tuple[int, ...]:
+        if not hasattr(self.agent, "principal_variation"):
+            return (point,)
+        return tuple(self.agent.principal_variation(board, point, self.pv_length, color))
+
+    def analyze(self, board, color: int, max_moves: int, deadline: float | None = None) -> Analysis:
+        key = (board.zobrist, board.ko_point, tuple(board.recent_moves()), board.size, color, max_moves)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        moves = []
+        cut_short = False
+        for order, (point, prior) in enumerate(self.agent.top_moves(board, max_moves, color)):
+            if deadline is not None and time.monotonic() >= deadline:
+                cut_short, pv = True, (point,)
+            else:
+                pv = self._variation(board, point, color)
+            visits = max(1, round(prior * self.visits_scale))
+            moves.append(MoveInfo(point, visits, NEUTRAL_WINRATE, prior, pv, order))
+        if not moves:  # no legal point: passing is the only move
+            moves.append(MoveInfo(board.pass_point, 1, NEUTRAL_WINRATE, 1.0, (board.pass_point,), 0))
+        analysis = Analysis(color, RootInfo(NEUTRAL_WINRATE, sum(m.visits for m in moves)), tuple(moves))
+        if not cut_short:
+            self._last = (key, analysis)
+        return analysis
+
+
+__all__ = ["Analysis", "Analyzer", "MoveInfo", "NEUTRAL_WINRATE", "PolicyAnalyzer", "RootInfo"]
