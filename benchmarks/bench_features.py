@@ -28,9 +28,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the sgfmill-only archive reader the feature tests use
 
 from goengine.features import get_feature_set  # noqa: E402
 from goengine.features import reference  # noqa: E402
+from sgfmill_games import archive_games  # noqa: E402
 
 DEFAULT_ARCHIVE = ROOT.parent / "shared" / "data" / "tygem-9d" / "tygem-9d-2011-01.tar.bz2"
 BATCH = 256
@@ -39,7 +41,7 @@ BATCH = 256
 def load_positions(archive: Path, games: int, size: int = 19):
     """Stack every position of the first ``games`` 19x19 games in the archive."""
     stones, to_play, ko, recent = [], [], [], []
-    for moves, black, white in reference.archive_games(archive, games, size, skip_unreadable=True):
+    for moves, black, white in archive_games(archive, games, size, skip_unreadable=True):
         for s, tp, k, rec, _ in reference.replay(size, moves, black, white):
             stones.append(s)
             to_play.append(tp)

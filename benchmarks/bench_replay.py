@@ -18,8 +18,7 @@ from itertools import islice
 import numpy as np
 from sgfmill import boards, sgf
 
-from goengine import _board_core as core
-from goengine.board import Board, _tables
+from goengine.board import Board, replay_stones
 from goengine.coords import BLACK, WHITE
 from goengine.sgf import Skip, iter_sgf_blobs, read_game
 
@@ -52,7 +51,6 @@ def parse_only(blobs) -> int:
 
 
 def parse_and_replay(blobs) -> int:
-    nbr, zob = _tables(19)
     moves = 0
     for record in records(blobs):
         colours = np.array([c for c, _ in record.moves], dtype=np.int8)
@@ -60,9 +58,7 @@ def parse_and_replay(blobs) -> int:
         setup = np.zeros(361, dtype=np.int8)
         setup[list(record.setup_black)] = BLACK
         setup[list(record.setup_white)] = WHITE
-        before = np.empty((len(points), 361), dtype=np.int8)
-        ko = np.empty(len(points), dtype=np.int16)
-        moves += core.replay_game(colours, points, setup, nbr, zob, before, ko)
+        moves += replay_stones(setup, colours, points, 19)[2]
     return moves
 
 

@@ -24,57 +24,48 @@ FLOP/s into model FLOPs utilisation.  FLOPs count the convolutions only:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from goengine.dataset import torch_data  # noqa: E402
-from goengine.nn.model import PolicyNet, resolve_architecture, training_flops  # noqa: E402
+from goengine.features import get_feature_set  # noqa: E402
+from goengine.nn.device import DEVICE_CHOICES, resolve_device  # noqa: E402
+from goengine.nn.model import PolicyNet, ValueHead, resolve_architecture, training_flops  # noqa: E402
+from goengine.nn.step import prepare_model, to_device, train_step  # noqa: E402
 from goengine.nn.train import make_optimizer  # noqa: E402
 
 
-def architecture(spec: str, in_planes: int):
+def architecture(spec: str, in_planes: int, value_head: ValueHead | None):
     """A preset name, or ``LxK`` (layers x filters)."""
+    suffix = "+v" if value_head is not None else ""
     if "x" in spec and spec.replace("x", "").isdigit():
         layers, filters = (int(v) for v in spec.split("x"))
-        return f"{layers}x{filters}", resolve_architecture("cpu", layers, filters, in_planes=in_planes)
-    arch = resolve_architecture(spec, in_planes=in_planes)
-    return f"{spec} {arch.layers}x{arch.filters}", arch
+        return f"{layers}x{filters}{suffix}", resolve_architecture("cpu", layers, filters, in_planes=in_planes,
+                                                                   value_head=value_head)
+    arch = resolve_architecture(spec, in_planes=in_planes, value_head=value_head)
+    return f"{spec} {arch.layers}x{arch.filters}{suffix}", arch
 
 
-def setup(spec: str, in_planes: int, device: torch.device, compile_model: bool):
+def setup(spec: str, in_planes: int, device: torch.device, compile_model: bool, value_head: ValueHead | None):
     torch.manual_seed(0)
-    name, arch = architecture(spec, in_planes)
-    net = PolicyNet(arch).to(device)
-    if device.type == "cuda":
-        net = net.to(memory_format=torch.channels_last)
+    name, arch = architecture(spec, in_planes, value_head)
+    net = prepare_model(PolicyNet(arch), device)
     model = torch.compile(net) if compile_model else net
     optimizer = make_optimizer(net, "sgd", 0.01, 0.9, 1e-4)
     return name, arch, net, model, optimizer
 
 
-def step_fn(model, optimizer, device):
-    cuda = device.type == "cuda"
-    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cuda else contextlib.nullcontext
+def step_fn(model, optimizer, device, value_weight: float):
+    """One training step exactly as ``train`` runs it (goengine.nn.step)."""
 
-    def step(planes, moves):
-        planes = planes.to(device, non_blocking=True)
-        if cuda:
-            planes = planes.contiguous(memory_format=torch.channels_last)
-        with autocast():
-            logits = model(planes)
-        loss = F.cross_entropy(logits.float(), moves.to(device, non_blocking=True))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        return loss
+    def step(batch):
+        return train_step(model, optimizer, to_device(batch, device), value_weight).loss
 
     return step
 
@@ -102,7 +93,7 @@ def main(argv=None) -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="default: 128 on CPU, 512 on CUDA")
     parser.add_argument("--steps", type=int, default=None, help="timed steps (default: 5 CPU, 50 CUDA)")
     parser.add_argument("--warmup", type=int, default=None, help="untimed steps first (default: 2 CPU, 10 CUDA)")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     parser.add_argument("--peak-tflops", type=float, default=None, help="device peak, for MFU")
     parser.add_argument("--features", default="alphago48")
@@ -110,15 +101,14 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     parser.add_argument("--no-loader", action="store_true", help="synthetic in-memory inputs only")
+    parser.add_argument("--value-weight", type=float, default=0.0,
+                        help="above 0: networks with a value head (1/256), trained with this weight")
     args = parser.parse_args(argv)
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
-                          ("cpu" if args.device == "auto" else args.device))
+    device = resolve_device(args.device)
     cuda = device.type == "cuda"
-    if cuda:
-        torch.backends.cudnn.benchmark = True
     batch = args.batch_size or (512 if cuda else 128)
     steps = args.steps or (50 if cuda else 5)
     warmup = args.warmup if args.warmup is not None else (10 if cuda else 2)
@@ -126,22 +116,17 @@ def main(argv=None) -> None:
     if args.compile:
         warmup = max(warmup, 3)
 
-    features = args.features
-    planes_n = 48
+    value_head = ValueHead() if args.value_weight > 0 else None
+    features = get_feature_set(args.features)
+    planes_n = features.num_planes
     loader_ok = not args.no_loader
-    if loader_ok:
-        try:
-            planes_n = torch_data.num_planes(features)
-        except Exception as exc:  # feature set not available
-            print(f"# loader rows skipped: feature set {features!r} unavailable ({exc})", file=sys.stderr)
-            loader_ok = False
 
     tmp = None
     if loader_ok:
         if args.data:
             data_dir = Path(args.data)
         else:
-            from goengine.nn.synthetic import write_synthetic_data
+            from synthetic import write_synthetic_data  # benchmarks/synthetic.py
 
             tmp = tempfile.TemporaryDirectory(prefix="bench-data-")
             data_dir = write_synthetic_data(tmp.name, train=max(20_000, batch * (steps + warmup + 4)), val=0,
@@ -150,7 +135,7 @@ def main(argv=None) -> None:
 
     cpu_name = f"{torch.get_num_threads()} threads"
     print(f"# torch {torch.__version__}, device {torch.cuda.get_device_name(device) if cuda else 'cpu'} ({cpu_name}), "
-          f"batch {batch}, {steps} timed steps after {warmup}, features {features} ({planes_n} planes)"
+          f"batch {batch}, {steps} timed steps after {warmup}, features {features.name} ({planes_n} planes)"
           + (", bf16 autocast + channels_last" if cuda else "") + (", torch.compile" if args.compile else ""))
     header = f"{'network':<14} {'input':<11} {'pos/s':>9} {'ms/step':>9} {'TFLOP/s':>8} {'MFU':>7}"
     print(header)
@@ -174,18 +159,18 @@ def main(argv=None) -> None:
             del loader  # stop its workers before timing the model alone
 
     for preset in [p.strip() for p in args.presets.split(",") if p.strip()]:
-        name, arch, net, model, optimizer = setup(preset, planes_n, device, args.compile)
+        name, arch, net, model, optimizer = setup(preset, planes_n, device, args.compile, value_head)
         flops = training_flops(arch)
-        step = step_fn(model, optimizer, device)
+        step = step_fn(model, optimizer, device, args.value_weight)
         gen = torch.Generator().manual_seed(0)
-        planes = torch.randint(0, 2, (batch, planes_n, 19, 19), generator=gen, dtype=torch.uint8)
-        moves = torch.randint(0, 361, (batch,), generator=gen)
-        if cuda:
-            planes, moves = planes.to(device), moves.to(device)
-        row(name, "synthetic", timed(lambda i: step(planes, moves), warmup, steps, device), flops)
+        synthetic = torch_data.Batch(torch.randint(0, 2, (batch, planes_n, 19, 19), generator=gen, dtype=torch.uint8),
+                                     torch.randint(0, 361, (batch,), generator=gen),
+                                     torch.randint(-1, 2, (batch,), generator=gen).float())
+        synthetic = to_device(synthetic, device)  # in place before the clock starts
+        row(name, "synthetic", timed(lambda i: step(synthetic), warmup, steps, device), flops)
         if loader_ok:
             loader = iter(torch_data.make_loader(train_set, range(0, 10**9), workers=args.workers, pin_memory=cuda))
-            row(name, "end-to-end", timed(lambda i: step(*next(loader)), warmup, steps, device), flops)
+            row(name, "end-to-end", timed(lambda i: step(next(loader)), warmup, steps, device), flops)
             del loader
         del net, model, optimizer
     if tmp is not None:

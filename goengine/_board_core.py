@@ -12,7 +12,9 @@ records (``replay_game``), which runs a whole game in one compiled call:
 - ``libs[h]``    exact number of liberties of that chain, kept up to date incrementally:
                  a move only recounts the chains it touched.
 
-``nbr[p, k]`` lists the on-board neighbours of ``p`` (``-1`` pads edge points).
+``nbr[p]`` lists the on-board neighbours of ``p``, then ``-1`` for the missing ones of
+edge points.  The feature kernels (``goengine.features.alphago``) read the same table and
+the same eye test.
 """
 
 from __future__ import annotations
@@ -20,26 +22,22 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-EMPTY, BLACK, WHITE = 0, 1, 2
+from goengine.coords import EMPTY
 
 # legality codes returned by legal_code()
 LEGAL, OCCUPIED, SUICIDE, KO = 0, 1, 2, 3
 
 
-def neighbour_table(size: int) -> np.ndarray:
-    """``nbr[p] = up, down, left, right`` neighbours of each point, -1 where off the board."""
-    nbr = np.full((size * size, 4), -1, dtype=np.int16)
+def neighbour_table(size: int, dtype=np.int16) -> np.ndarray:
+    """``nbr[p]``: the on-board neighbours of each point (up, down, left, right, those
+    that exist), padded with -1, so loops may stop at the first -1."""
+    nbr = np.full((size * size, 4), -1, dtype=dtype)
     for row in range(size):
         for col in range(size):
             p = row * size + col
-            if row > 0:
-                nbr[p, 0] = p - size
-            if row < size - 1:
-                nbr[p, 1] = p + size
-            if col > 0:
-                nbr[p, 2] = p - 1
-            if col < size - 1:
-                nbr[p, 3] = p + 1
+            found = [q for q, on_board in ((p - size, row > 0), (p + size, row < size - 1),
+                                           (p - 1, col > 0), (p + 1, col < size - 1)) if on_board]
+            nbr[p, : len(found)] = found
     return nbr
 
 
@@ -240,6 +238,40 @@ def rebuild_chains(color, head, nxt, csize, libs, nbr):
         if color[p] != EMPTY and head[p] == p:
             stamp += 1
             libs[p] = count_liberties(color, nxt, nbr, p, seen, stamp)
+
+
+@njit(cache=True)
+def is_own_eye(color, p, c, size):
+    """Whether empty ``p`` is a single-point true eye of ``c``: every neighbour is ``c``
+    and the diagonals hold no stone of the opponent's on the edge or in a corner, at most
+    one in the middle of the board.  An engine never fills such a point, and the
+    sensibleness feature plane leaves it out."""
+    if color[p] != EMPTY:
+        return False
+    row = p // size
+    col = p - row * size
+    if row > 0 and color[p - size] != c:
+        return False
+    if row < size - 1 and color[p + size] != c:
+        return False
+    if col > 0 and color[p - 1] != c:
+        return False
+    if col < size - 1 and color[p + 1] != c:
+        return False
+    enemy = 3 - c
+    bad = 0
+    edge = False
+    for dr in (-1, 1):
+        for dc in (-1, 1):
+            r = row + dr
+            k = col + dc
+            if r < 0 or r >= size or k < 0 or k >= size:
+                edge = True
+            elif color[r * size + k] == enemy:
+                bad += 1
+    if edge:
+        return bad == 0
+    return bad <= 1
 
 
 @njit(cache=True)

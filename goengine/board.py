@@ -1,11 +1,34 @@
 """Go rules for play: a Board that knows chains, liberties, captures, ko and scoring.
 
+The words, as every module of goengine uses them:
+
+point     an intersection of the board, one flat integer ``row * size + col`` with row 0
+          at the top (``goengine.coords``); ``size * size`` is not a point but the pass.
+colour    what a point holds: ``EMPTY`` (0), ``BLACK`` (1) or ``WHITE`` (2); a player is
+          BLACK or WHITE and ``opponent(c) = 3 - c`` is the other one.
+chain     stones of one colour joined through their up/down/left/right neighbours; a
+          chain is captured, and lives, as a whole.
+liberty   an empty point next to a chain.  A chain whose last liberty is filled by the
+          opponent is captured: its stones leave the board.
+move      a colour and a point (or the pass) played in turn.  Legal when the point is
+          empty, the stone is not suicide (it has a liberty once captures are taken off)
+          and it does not break ko or, when asked for, superko.
+pass      a move that places no stone; two passes in a row end a game.
+ko        a single stone that captures a single stone and is left with one liberty could
+          be taken straight back, forever; simple ko forbids that immediate recapture
+          (``ko_point``) for one move.
+superko   the stronger rule that no move may recreate any whole-board position seen
+          before (positional superko), checked through Zobrist hashes when enabled.
+setup     stones put on the board directly, not played (SGF ``AB``/``AW``/``AE``, edited
+          positions); no captures happen.
+handicap  black setup stones on an empty board (``HA``) after which White moves first.
+
 The heavy lifting happens in the numba kernels of ``goengine._board_core``; this class
 holds the state arrays, the move history (for undo, superko and SGF output) and the
 rules choices:
 
-- suicide is illegal; simple ko always applies; positional superko (no repetition of a
-  whole-board position) is optional, for play against engines that use it;
+- suicide is illegal; simple ko always applies; positional superko is optional, for play
+  against engines that use it;
 - scoring is Tromp-Taylor area scoring (stones + empty regions reaching one colour only)
   with komi;
 - handicap stones follow GTP's fixed placement; SGF setup stones (AB/AW/AE) can be placed
@@ -19,7 +42,8 @@ from functools import lru_cache
 import numpy as np
 
 from goengine import _board_core as core
-from goengine.coords import BLACK, EMPTY, WHITE, check_size, from_rc, opponent, pass_point, to_gtp
+from goengine.coords import BLACK, EMPTY, RECENT_MOVES, WHITE, check_size, from_rc, opponent, pass_point, star_lines
+from goengine.render import render_board
 
 _REASONS = {core.OCCUPIED: "occupied", core.SUICIDE: "suicide", core.KO: "ko"}
 
@@ -60,14 +84,16 @@ def replay_stones(setup: np.ndarray, colours: np.ndarray, moves: np.ndarray, siz
 def fixed_handicap_points(size: int, stones: int) -> list[int]:
     """GTP's fixed handicap placement (GTP 2, section 4.1.1) as flat points.
 
-    Stones go on the 4th line on boards of 13 and more, the 3rd line below that; odd
-    boards of 9 and more take up to 9 stones, other boards of 7 and more up to 4.
+    The stones stand on the lines of ``coords.star_lines``, but the table is a fact of
+    its own, not the star points: on odd boards from 9x9 to 11x11 it also uses the side
+    points of the middle lines, which are not drawn as star points there, and 7x7 and
+    the even boards take at most 4 stones.  Odd boards of 9 and more take up to 9.
     """
-    largest = 0 if size < 7 else (9 if size % 2 == 1 and size >= 9 else 4)
+    lines = star_lines(size)
+    largest = 0 if lines is None else (9 if size % 2 == 1 and size >= 9 else 4)
     if not 2 <= stones <= largest:
         raise ValueError(f"no fixed placement for {stones} handicap stones on {size}x{size}")
-    edge = 3 if size >= 13 else 2
-    low, mid, high = edge, size // 2, size - 1 - edge  # row/col indices, row 0 at the top
+    low, mid, high = lines  # row/col indices, row 0 at the top
 
     def rc(row: int, col: int) -> int:
         return from_rc(row, col, size)
@@ -160,7 +186,7 @@ class Board:
             count += 1
         return count
 
-    def recent_moves(self, n: int = 8) -> np.ndarray:
+    def recent_moves(self, n: int = RECENT_MOVES) -> np.ndarray:
         """Points of the last ``n`` moves, most recent first; -1 for a pass or no move."""
         out = np.full(n, -1, dtype=np.int16)
         for i, (_, point) in enumerate(reversed(self.history[-n:])):
@@ -216,23 +242,10 @@ class Board:
         return mask
 
     def is_eye(self, point: int, color: int) -> bool:
-        """True if ``point`` is a single-point true eye of ``color``: every neighbour is
-        ``color`` and the diagonals hold no more than the tolerated opponent stones (none on
-        the edge, one in the middle).  Filling such a point is never a good move."""
-        if self._color[point] != EMPTY:
-            return False
-        row, col = divmod(point, self.size)
-        for q in self._nbr[point]:
-            if q >= 0 and self._color[q] != color:
-                return False
-        enemy, on_board = 0, 0
-        for dr in (-1, 1):
-            for dc in (-1, 1):
-                r, c = row + dr, col + dc
-                if 0 <= r < self.size and 0 <= c < self.size:
-                    on_board += 1
-                    enemy += self._color[r * self.size + c] == opponent(color)
-        return enemy == 0 if on_board < 4 else enemy <= 1
+        """True if ``point`` is a single-point true eye of ``color`` (see
+        ``_board_core.is_own_eye``; the feature planes use the same kernel).  Filling such
+        a point is never a good move."""
+        return bool(core.is_own_eye(self._color, point, color, self.size))
 
     # --- changing the position ------------------------------------------------------
 
@@ -353,11 +366,6 @@ class Board:
         return f"{'B' if score > 0 else 'W'}+{abs(score):g}"
 
     def __str__(self) -> str:
-        symbols = {EMPTY: ".", BLACK: "X", WHITE: "O"}
-        letters = "  " + " ".join(to_gtp(c, self.size)[0] for c in range(self.size))
-        lines = [letters]
-        for row in range(self.size):
-            cells = " ".join(symbols[int(v)] for v in self._color[row * self.size:(row + 1) * self.size])
-            lines.append(f"{self.size - row:2d} {cells} {self.size - row:2d}")
-        lines.append(letters)
-        return "\n".join(lines)
+        """The board as ``goengine.render`` draws it, without the last-move mark and the
+        captures line."""
+        return render_board(self, mark=None, info=False)

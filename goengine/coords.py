@@ -91,16 +91,27 @@ def from_sgf(text: str, size: int) -> int:
     return from_rc(row, col, size)
 
 
-def star_points(size: int) -> set[int]:
-    """Hoshi: 4th line on 13x13 and up, 3rd line on 7x7 to 12x12; centre on odd sizes."""
+def star_lines(size: int) -> tuple[int, int, int] | None:
+    """The row/column indices ``(low, middle, high)`` on which star points and GTP's fixed
+    handicap stones lie: the 4th line from each edge on 13x13 and up, the 3rd line on
+    7x7 to 12x12, and the centre line.  None below 7x7, where there are neither."""
     if size < 7:
-        return set()
+        return None
     edge = 3 if size >= 13 else 2
-    lines = [edge, size - 1 - edge]
-    points = {r * size + c for r in lines for c in lines}
+    return edge, size // 2, size - 1 - edge
+
+
+def star_points(size: int) -> set[int]:
+    """Hoshi, the points drawn on the board: the four corner points of ``star_lines``,
+    the centre on odd sizes, and the side points on odd boards of 13x13 and up."""
+    lines = star_lines(size)
+    if lines is None:
+        return set()
+    low, mid, high = lines
+    corners = (low, high)
+    points = {from_rc(r, c, size) for r in corners for c in corners}
     if size % 2 == 1:
-        mid = size // 2
-        points.add(mid * size + mid)
+        points.add(from_rc(mid, mid, size))
         if size >= 13:
-            points |= {mid * size + edge, mid * size + size - 1 - edge, edge * size + mid, (size - 1 - edge) * size + mid}
+            points |= {from_rc(mid, low, size), from_rc(mid, high, size), from_rc(low, mid, size), from_rc(high, mid, size)}
     return points

@@ -1,11 +1,15 @@
 """Fixtures shared by the test modules."""
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # the tests share helpers with the benchmarks: benchmarks/synthetic.py
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ from sgfmill import sgf
 
 from goengine import _board_core as core
 from goengine.board import Board, IllegalMove, fixed_handicap_points
-from goengine.coords import BLACK, EMPTY, WHITE, from_gtp, to_gtp
-
+from goengine.coords import BLACK, EMPTY, WHITE, from_gtp, star_lines, star_points, to_gtp
+from goengine.render import render_board
 
 
 def diagram(text: str, komi: float = 0.0, superko: bool = False) -> Board:
@@ -226,6 +226,39 @@ def test_fixed_handicap_matches_the_gtp_table():
     board.place_handicap(4)
     assert board.to_play == WHITE and board.handicap == 4
     assert np.count_nonzero(board.stones == BLACK) == 4
+
+
+def test_handicap_stones_stand_on_the_star_lines():
+    for size in range(7, 26):
+        low, mid, high = star_lines(size)
+        lines = {low, mid, high}
+        most = 9 if size % 2 == 1 and size >= 9 else 4
+        for n in range(2, most + 1):
+            assert all(set(divmod(p, size)) <= lines for p in fixed_handicap_points(size, n))
+        assert set(fixed_handicap_points(size, 4)) <= star_points(size)  # the corners are star points
+    assert star_lines(6) is None and star_points(6) == set()
+    # on 9x9 the six-stone table uses side points that are not drawn as star points
+    assert not set(fixed_handicap_points(9, 6)) <= star_points(9)
+
+
+def test_str_is_the_shared_drawing_without_marks():
+    board = Board(9)
+    play(board, "E5", "C3")
+    text = str(board)
+    assert text == render_board(board, mark=None, info=False)
+    assert "(" not in text and "Captures" not in text
+    assert text.splitlines()[0].split() == list("ABCDEFGHJ")
+    row5 = next(line for line in text.splitlines() if line.startswith(" 5"))
+    assert row5.split()[1:10] == [".", ".", ".", ".", "X", ".", ".", ".", "."]
+    row7 = next(line for line in text.splitlines() if line.startswith(" 7"))
+    assert row7.split()[3] == "+"  # C7 is a star point
+
+
+def test_neighbour_table_lists_on_board_neighbours_first():
+    nbr = core.neighbour_table(3)
+    assert sorted(nbr[0][nbr[0] >= 0]) == [1, 3] and list(nbr[0][2:]) == [-1, -1]
+    assert sorted(nbr[4]) == [1, 3, 5, 7]
+    assert sorted(nbr[7][:3]) == [4, 6, 8] and nbr[7][3] == -1
 
 
 def test_area_score_is_tromp_taylor_with_komi():

@@ -8,19 +8,20 @@ from pathlib import Path
 import torch
 
 from goengine.nn.runlog import read_log
-from goengine.nn.synthetic import write_synthetic_data
+
+from benchmarks.synthetic import write_synthetic_data
 
 REPO = Path(__file__).resolve().parent.parent
 
 RANK_SCRIPT = """
 import os, sys
 import torch
-from goengine.nn.synthetic import standin_encode_batch
+from benchmarks.synthetic import STANDIN
 from goengine.nn.train import TrainConfig, train
 torch.set_num_threads(1)
 summary = train(TrainConfig(data=sys.argv[1], out=sys.argv[2], preset="tiny", batch_size=8, steps=6, eval_every=3,
                             checkpoint_every=3, val_positions=32, workers=0, device="cpu", progress=False, lr=0.1),
-                features=standin_encode_batch)
+                features=STANDIN)
 torch.save(summary["model"].state_dict(), os.path.join(sys.argv[3], f"rank{os.environ['RANK']}.pt"))
 """
 

@@ -118,3 +118,29 @@ def test_evaluate_command_errors(tmp_path, sources):
     assert result.exit_code != 0 and "safetensors" in result.output
     missing = CliRunner().invoke(evaluate_command, ["--model", str(bad), str(tmp_path / "nowhere")])
     assert missing.exit_code != 0
+
+
+def test_evaluate_command_reports_a_missing_gpu(sources, model_file):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = CliRunner().invoke(evaluate_command, ["--model", str(model_file), str(sources), "--device", "cuda"])
+    assert result.exit_code != 0 and "CUDA is not available" in result.output
+
+
+def test_evaluate_command_without_a_usable_game_fails_with_one_line(tmp_path, sources, model_file):
+    only_small = tmp_path / "small"
+    only_small.mkdir()
+    (only_small / "small.sgf").write_text((sources / "small.sgf").read_text())
+    (only_small / "broken.sgf").write_text((sources / "broken.sgf").read_text())
+    result = CliRunner().invoke(evaluate_command, ["--model", str(model_file), str(only_small), "--json",
+                                                   "--no-progress"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)  # the JSON report is still there
+    assert report["positions"] == 0 and report["games"]["used"] == 0
+    reason = result.stderr.strip()
+    assert len(reason.splitlines()) == 1
+    assert "no usable 19x19 game" in reason and "board size 9" in reason
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(evaluate_command, ["--model", str(model_file), str(empty), "--no-progress"])
+    assert result.exit_code == 1 and "no SGF game found" in result.stderr

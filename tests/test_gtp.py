@@ -1,5 +1,6 @@
-"""The GTP engine: every command, robustness against malformed input, streaming
-lz-analyze, a real subprocess, and interoperation with GNU Go as the peer."""
+"""The GTP engine: every command, handler groups and typed arguments, the game kept in a
+Game, robustness against malformed input, streaming lz-analyze, a real subprocess, and
+interoperation with GNU Go as the peer.  GUI sessions over pipes: tests/test_gtp_gui.py."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from pathlib import Path
 import pytest
 
 from goengine.board import Board
-from goengine.coords import from_gtp
+from goengine.coords import BLACK, MAX_SIZE, MIN_SIZE, WHITE, from_gtp
 from goengine.nn.modelfile import load_model
 from goengine.engine.agent import PolicyAgent, RandomAgent
 from goengine.play.gtp import GtpEngine, clean_line, parse_command, serve
+from goengine.play.gtp.args import Color, Int, Optional, Vertex
+from goengine.play.gtp.commands import HandlerGroup, command
 from goengine.play.gtp_client import GtpClient, GtpError
 from goengine.sgf import read_game
 
@@ -76,16 +79,93 @@ def test_basic_commands(engine):
     assert ok(engine.handle("known_command lz-analyze")) == "true"
     assert ok(engine.handle("known_command frobnicate")) == "false"
     listed = ok(engine.handle("list_commands")).split("\n")
-    for command in ("protocol_version", "name", "version", "known_command", "list_commands", "quit", "boardsize",
-                    "clear_board", "komi", "play", "genmove", "undo", "showboard", "final_score",
-                    "final_status_list", "fixed_handicap", "place_free_handicap", "set_free_handicap",
-                    "time_settings", "time_left", "kgs-time_settings", "kgs-genmove_cleanup", "loadsgf",
-                    "printsgf", "reg_genmove", "list_stones", "lz-analyze"):
-        assert command in listed
+    for name in ("protocol_version", "name", "version", "known_command", "list_commands", "quit", "boardsize",
+                 "clear_board", "komi", "play", "genmove", "undo", "showboard", "final_score",
+                 "final_status_list", "fixed_handicap", "place_free_handicap", "set_free_handicap",
+                 "time_settings", "time_left", "kgs-time_settings", "kgs-genmove_cleanup", "loadsgf",
+                 "printsgf", "reg_genmove", "list_stones", "lz-analyze"):
+        assert name in listed
     assert engine.handle("7 frobnicate") == "?7 unknown command\n\n"
     assert engine.handle("") == "" and engine.handle("# nothing") == "" and engine.handle(" \t\r\n") == ""
     assert engine.handle("8 name # comment\r\n") == "=8 goengine\n\n"
     assert engine.handle("9 quit") == "=9\n\n" and engine.quit_requested
+
+
+class Greetings(HandlerGroup):
+    """A group written outside the engine, as a plug-in would be."""
+
+    @command("greet", Color(), Vertex(off_board="off the board"), Optional(Int("times"), 1))
+    def greet(self, color: int, point: int, times: int) -> str:
+        word = "black" if color == BLACK else "white"
+        return " ".join([f"{word}@{self.session.vertex(point)}"] * times)
+
+    @command("wave")
+    @command("hello")
+    def hello(self) -> str:
+        return "hi"
+
+
+def test_a_handler_group_joins_without_touching_the_loop():
+    engine = GtpEngine(RandomAgent(rng=0), size=9, log=io.StringIO())
+    engine.add_group(Greetings(engine.session))
+    assert ok(engine.handle("1 greet W c3 2")) == "white@C3 white@C3"
+    assert ok(engine.handle("greet b pass")) == "black@pass"
+    assert ok(engine.handle("hello")) == ok(engine.handle("wave")) == "hi"
+    listed = ok(engine.handle("list_commands")).split("\n")
+    assert listed.index("wave") < listed.index("hello")  # in the order the marks are written
+    assert ok(engine.handle("known_command greet")) == "true"
+    # the typed specs produce the errors, before the handler runs
+    assert err(engine.handle("greet purple c3")) == "syntax error (invalid color)"
+    assert err(engine.handle("greet b")) == "syntax error (vertex expected)"
+    assert err(engine.handle("greet b c33")) == "off the board"
+    assert err(engine.handle("greet b q")) == "syntax error (invalid vertex)"
+    assert err(engine.handle("greet b c3 twice")) == "syntax error (times expected)"
+    with pytest.raises(ValueError, match="two handlers"):
+        engine.add_group(Greetings(engine.session))
+
+
+def test_a_handler_bug_is_logged_and_answered_as_an_error():
+    class Broken(HandlerGroup):
+        @command("explode")
+        def explode(self) -> str:
+            raise ZeroDivisionError("boom")
+
+    log = io.StringIO()
+    engine = GtpEngine(RandomAgent(rng=0), size=9, log=log)
+    engine.add_group(Broken(engine.session))
+    assert engine.handle("4 explode") == "?4 internal error: ZeroDivisionError\n\n"
+    assert "ZeroDivisionError: boom" in log.getvalue()
+    assert ok(engine.handle("name")) == "goengine"
+
+
+def test_board_size_range_is_the_one_from_coords():
+    engine = GtpEngine(RandomAgent(rng=0), size=9, log=io.StringIO())  # plays on any size
+    for size in (MIN_SIZE, MAX_SIZE):
+        assert ok(engine.handle(f"boardsize {size}")) == "" and engine.board.size == size
+    for size in (MIN_SIZE - 1, MAX_SIZE + 1):
+        assert err(engine.handle(f"boardsize {size}")) == "unacceptable size"
+    assert engine.board.size == MAX_SIZE
+
+
+def test_the_game_lives_in_a_game_object(engine, tmp_path):
+    engine.handle("play b e5")
+    engine.handle("play w pass")
+    engine.handle("play b pass")
+    assert engine.game.over and engine.game.result == "B+73.5"
+    record = read_game(ok(engine.handle("printsgf")).encode(), "printed", allowed_sizes=(9,))
+    assert record.result == "B+73.5"
+    assert ok(engine.handle("play w d4")) == ""  # a controller that plays on reopens the game
+    assert not engine.game.over and engine.game.move_number == 4
+    assert ok(engine.handle("undo")) == "" and engine.game.move_number == 3
+    engine.handle("komi 0.5")
+    assert engine.game.komi == 0.5
+    engine.handle("clear_board")
+    assert engine.game.move_number == 0 and engine.game.komi == 0.5 and not engine.game.over
+    path = tmp_path / "loaded.sgf"
+    path.write_text("(;GM[1]FF[4]SZ[9]KM[6.5]AB[cc];W[ee];B[dd])")
+    assert ok(engine.handle(f"loadsgf {path}")) == ""
+    assert engine.game.setup_black == [from_gtp("C7", 9)] and engine.game.komi == 6.5
+    assert engine.game.to_play == WHITE
 
 
 def test_board_size_komi_and_play(engine):
@@ -145,6 +225,8 @@ def test_genmove_passes_and_resigns_as_text(model9):
     engine.handle("set_free_handicap " + " ".join(f"{c}{r}" for c in "ABCDEFGHJ" for r in range(4, 10)))
     assert ok(engine.handle("genmove w")) == "resign"
     assert engine.board.move_number == 0  # resigning plays nothing
+    assert engine.game.result == "B+R"
+    assert ok(engine.handle("play b a1")) == ""  # the controller may still play on
 
 
 def test_scoring_commands(engine):
@@ -253,6 +335,11 @@ def test_malformed_input_always_gets_exactly_one_response(engine):
         "genmove x",
         "genmove",
         "boardsize -5",
+        "boardsize +-5",
+        "time_left b 10 --3",
+        "kgs-time_settings byoyomi 60 nan 3",
+        "kata-analyze b maxmoves +-1",
+        "goengine-feature_plane \u0663",
         "boardsize 99999999999999999999",
         "komi nan",
         "komi inf",
@@ -270,6 +357,7 @@ def test_malformed_input_always_gets_exactly_one_response(engine):
     for line in junk:
         response = engine.handle(line)
         assert response and response[0] in "=?" and response.endswith("\n\n"), (line[:40], response[:80])
+        assert "internal error" not in response, line[:40]
         assert "\n\n" not in response[:-2]
         assert len(response) < 10_000
     assert engine.handle("2 protocol_version") == "=2 2\n\n"

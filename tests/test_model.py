@@ -16,7 +16,7 @@ from goengine.nn.model import (
     forward_flops,
     resolve_architecture,
 )
-from goengine.nn.modelfile import FORMAT_VERSION, ModelFileError, load_model, read_metadata, save_model
+from goengine.nn.modelfile import POLICY_ONLY_VERSION, ModelFileError, load_model, read_metadata, save_model
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
@@ -105,7 +105,7 @@ def test_model_file_round_trip(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]  # no temp file left
     loaded, info = load_model(path)
     assert not loaded.training
-    assert info["feature_set"] == "simple" and info["format_version"] == FORMAT_VERSION
+    assert info["feature_set"] == "simple" and info["format_version"] == POLICY_ONLY_VERSION
     assert info["architecture"] == {"layers": 3, "filters": 8, "in_planes": 12, "board_size": 19}
     assert info["training"] == {"steps": 10, "note": "x"}
     x = random_planes(3, planes=12)

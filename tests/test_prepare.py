@@ -7,13 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from goengine.board import Board
 from goengine.coords import BLACK, WHITE
 from goengine.dataset import prepare as prepare_module
+from goengine.dataset.cli import prepare as prepare_command
 from goengine.dataset.prepare import prepare
-from goengine.dataset.records import open_shard, unpack_stones
-
+from goengine.dataset.records import FORMAT_VERSION, DataFormatError, check_format, open_shard, unpack_stones
 
 
 @pytest.fixture
@@ -124,3 +125,88 @@ def test_setup_stones_and_handicap_reach_the_records(tmp_path):
     stones = unpack_stones(records, 19)
     assert records["to_play"][0] == WHITE and records["to_play"][1] == BLACK
     assert np.count_nonzero(stones[0] == BLACK) == 2 and np.count_nonzero(stones[1] == WHITE) == 1
+
+
+def test_each_record_carries_its_games_winner_and_games_without_one_are_counted(tmp_path):
+    games = tmp_path / "games"
+    games.mkdir()
+    results = {"a": "B+R", "b": "W+T", "c": "W+3.5", "d": "Void", "e": "", "f": "0", "g": "?"}
+    for number, (name, result) in enumerate(results.items()):
+        re_property = f"RE[{result}]" if result else ""
+        first = "abcdefg"[number]  # every game different, so none is a duplicate
+        write_sgf(games, f"{name}.sgf", f"(;GM[1]FF[4]SZ[19]{re_property};B[{first}a];W[pp];B[dd])")
+    report = prepare([games], tmp_path / "out", workers=1, val_fraction=0.0, progress=False)
+    assert report["games_used"] == 7
+    assert report["results"] == {"resignation": 1, "time": 1, "score": 1, "void": 1, "no result": 1,
+                                 "draw": 1, "unknown result": 1}
+    assert report["games_with_winner"] == 3
+    assert report["games_without_winner"] == {"void": 1, "no result": 1, "draw": 1, "unknown result": 1}
+    records = load_split(tmp_path / "out", "train")
+    # games are numbered in reading order (sorted file names a..g), 3 positions each
+    winners = [int(records["winner"][records["game"] == game][0]) for game in range(7)]
+    assert winners == [BLACK, WHITE, WHITE, 0, 0, 0, 0]
+    assert all(len(set(records["winner"][records["game"] == game])) == 1 for game in range(7))
+
+
+def test_prepared_meta_names_the_record_format_and_older_folders_are_refused(tmp_path):
+    games = tmp_path / "games"
+    games.mkdir()
+    write_sgf(games, "a.sgf", "(;GM[1]FF[4]SZ[19]RE[B+R];B[pd];W[dp])")
+    prepare([games], tmp_path / "out", workers=1, val_fraction=0.0, progress=False)
+    meta = json.loads((tmp_path / "out" / "meta.json").read_text())
+    assert meta["format_version"] == FORMAT_VERSION
+    check_format(meta)
+    assert "winner" in load_split(tmp_path / "out", "train").dtype.names
+    with pytest.raises(DataFormatError, match="older goengine.*run prepare again"):
+        check_format({**meta, "format_version": 1})
+    for odd in (FORMAT_VERSION + 1, None, "2"):
+        with pytest.raises(DataFormatError, match="unknown to this goengine"):
+            check_format({**meta, "format_version": odd})
+
+
+def run_prepare_command(*args: str):
+    return CliRunner().invoke(prepare_command, [*args, "--workers", "1"])
+
+
+def test_the_command_fails_with_one_line_when_no_game_is_usable(tmp_path):
+    games = tmp_path / "games"
+    games.mkdir()
+    write_sgf(games, "small.sgf", "(;GM[1]FF[4]SZ[9];B[ee];W[cc])")
+    write_sgf(games, "garbage.sgf", "not sgf at all")
+    result = run_prepare_command(str(games), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["games_used"] == 0  # the report is still printed ...
+    assert (tmp_path / "out" / "report.json").exists()  # ... and saved
+    last_line = result.stderr.strip().splitlines()[-1]  # after the progress bar
+    assert last_line == f"Error: no usable game (1 board size 9, 1 parse error); report: {tmp_path / 'out' / 'report.json'}"
+    (tmp_path / "nothing").mkdir()
+    empty = run_prepare_command(str(tmp_path / "nothing"), "--out", str(tmp_path / "out2"))
+    assert empty.exit_code == 1
+    assert empty.stderr.strip().splitlines()[-1].startswith("Error: no usable game (the sources hold no SGF game)")
+
+
+def test_the_command_reports_a_truncated_archive_with_the_games_read_before_the_damage(tmp_path, month):
+    cut = tmp_path / "cut.tar.bz2"
+    cut.write_bytes(month.read_bytes()[:100_000])
+    result = run_prepare_command(str(cut), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["skipped"] == {"truncated or corrupt": 1}
+    # bz2 decodes whole blocks of 900 kB: the first 100 kB hold no complete one
+    assert report["damaged_sources"] == [{"source": str(cut), "games_before_damage": 0, "error": report["damaged_sources"][0]["error"]}]
+    assert "empty file" not in result.output
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("Error: no usable game (1 truncated or corrupt; ")
+    assert f"{cut}: truncated or corrupt after 0 games" in last_line
+
+
+def test_the_command_keeps_the_games_before_the_damage_and_succeeds(tmp_path, month, caplog):
+    cut = tmp_path / "cut.tar.bz2"
+    cut.write_bytes(month.read_bytes()[:400_000])
+    result = run_prepare_command(str(cut), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    damage = report["damaged_sources"][0]
+    assert damage["games_before_damage"] > 100
+    assert report["games_read"] == damage["games_before_damage"] + 1  # the damaged file counts once
+    assert f"truncated or corrupt after {damage['games_before_damage']} games" in caplog.text

@@ -11,6 +11,7 @@ import tarfile
 import time
 import tracemalloc
 import zipfile
+import zlib
 from collections import Counter
 
 import pytest
@@ -25,7 +26,7 @@ KNOWN_REASONS = {
     "setup stones after the root", "two moves in one node", "bad move", "no moves",
     # sources
     "not sgf", "unsafe archive member", "nested archive", "unreadable archive member",
-    "corrupt archive", "unreadable file", "game too large",
+    "truncated or corrupt", "unreadable file", "game too large",
 }
 
 
@@ -297,7 +298,7 @@ def test_a_damaged_zip_member_does_not_stop_the_others(tmp_path):
     path.write_bytes(data.replace(b"PB[bbbbbbbb]", b"PB[bbbbbbbX]"))  # CRC no longer matches
     counter = Counter()
     assert players(iter_sgf_blobs(path, counter)) == ["a", "c"]
-    assert counter == {"corrupt archive": 1}
+    assert counter == {"truncated or corrupt": 1}
 
 
 def test_encrypted_zip_members_are_counted(tmp_path):
@@ -328,7 +329,7 @@ def test_a_truncated_gz_keeps_the_games_before_the_damage_and_the_run_goes_on(tm
     names = players(iter_sgf_blobs(tmp_path, counter))
     assert 20 < len(names) - 1 < 200 and names[: len(names) - 1] == [f"p{i}" for i in range(len(names) - 1)]
     assert names[-1] == "good"
-    assert counter == {"corrupt archive": 1}
+    assert counter == {"truncated or corrupt": 1}
 
 
 @pytest.mark.parametrize(
@@ -344,7 +345,36 @@ def test_a_truncated_tar_keeps_the_games_before_the_damage(tmp_path, suffix, mod
     counter = Counter()
     names = players(iter_sgf_blobs([path, tmp_path / "b.sgf"], counter))
     assert 50 < len(names) - 1 < 300 and names[-1] == "good"
-    assert counter == {"corrupt archive": 1}
+    assert counter == {"truncated or corrupt": 1}
+
+
+def test_damage_says_how_many_games_came_before_it(tmp_path):
+    path = tmp_path / "a.tar.bz2"
+    make_tar(path, {f"g/{i:03}.sgf": sgf_game(f"p{i}", ";B[pd];W[dd]" * 50) for i in range(300)}, "w:bz2",
+             compresslevel=1)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    counter, damaged = Counter(), []
+    names = players(iter_sgf_blobs(path, counter, damaged))
+    assert damaged == [sources.Damage(str(path), len(names), damaged[0].error)] and 0 < len(names) < 300
+    assert str(damaged[0]).startswith(f"{path}: truncated or corrupt after {len(names)} games (")
+
+
+def test_a_compressed_tar_cut_at_a_member_boundary_is_not_taken_for_its_end(tmp_path):
+    """tarfile reading a compressed stream by itself takes data that stops between two
+    members for the end of the archive; the stream's missing end must count as damage."""
+    whole = tmp_path / "whole.tar"
+    make_tar(whole, {f"g/{i}.sgf": sgf_game(f"p{i}") for i in range(10)})
+    data = whole.read_bytes()
+    boundary = 5 * 1024  # each member is one header block and one data block
+    with tarfile.open(fileobj=io.BytesIO(data[:boundary])) as partial:
+        assert len(partial.getnames()) == 5
+    squeezer = zlib.compressobj(wbits=31)  # gzip framing
+    cut = squeezer.compress(data[:boundary]) + squeezer.flush(zlib.Z_SYNC_FLUSH)  # no final block, no trailer
+    (tmp_path / "a.tar.gz").write_bytes(cut)
+    counter, damaged = Counter(), []
+    assert players(iter_sgf_blobs(tmp_path / "a.tar.gz", counter, damaged)) == [f"p{i}" for i in range(5)]
+    assert counter == {"truncated or corrupt": 1}
+    assert damaged[0].games_before_damage == 5
 
 
 def test_a_truncated_zip_is_counted_and_the_run_goes_on(tmp_path):
@@ -355,14 +385,14 @@ def test_a_truncated_zip_is_counted_and_the_run_goes_on(tmp_path):
     (tmp_path / "b.sgf").write_bytes(sgf_game("good"))
     counter = Counter()
     assert players(iter_sgf_blobs(tmp_path, counter)) == ["good"]
-    assert counter == {"corrupt archive": 1}
+    assert counter == {"truncated or corrupt": 1}
 
 
 def test_not_a_gzip_file_is_counted(tmp_path):
     (tmp_path / "a.sgf.gz").write_bytes(sgf_game("plain text"))
     counter = Counter()
     assert list(iter_sgf_blobs(tmp_path, counter)) == []
-    assert counter == {"corrupt archive": 1}
+    assert counter == {"truncated or corrupt": 1}
 
 
 def test_iter_games_counts_reasons_from_sources_and_reader(tmp_path):

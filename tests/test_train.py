@@ -1,5 +1,6 @@
 """Data loading, the training loop, checkpoints and exact resume, the train command."""
 
+import json
 import os
 import pickle
 import signal
@@ -14,21 +15,23 @@ import torch
 from click.testing import CliRunner
 
 from goengine.dataset.torch_data import (
+    Batch,
     FixedBatches,
     Permutation,
     PreparedData,
     TrainBatches,
     make_loader,
-    symmetry_functions,
     validation_indices,
 )
+from goengine.features.symmetry import transform_batch_torch, transform_moves_torch
 from goengine.nn.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from goengine.nn.cli import train as train_command
 from goengine.nn.modelfile import load_model
 from goengine.nn.runlog import read_log
 from goengine.nn.schedule import LRSchedule
-from goengine.nn.synthetic import STANDIN_PLANES, standin_encode_batch, write_synthetic_data
 from goengine.nn.train import TrainConfig, TrainError, train
+
+from benchmarks.synthetic import STANDIN, STANDIN_PLANES, write_synthetic_data
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -63,7 +66,7 @@ def test_prepared_data_is_memory_mapped(data_dir):
     data = PreparedData(data_dir, "train")
     assert len(data) == 700 and data.size == 19 and len(data.paths) == 3
     assert all(isinstance(s, np.memmap) for s in data.shards)
-    dataset = TrainBatches(data, standin_encode_batch, batch_size=16)
+    dataset = TrainBatches(data, STANDIN, batch_size=16)
     assert len(pickle.dumps(dataset)) < 20_000  # workers get paths, not the data
     picked = data.gather(np.array([699, 0, 300]))
     assert np.array_equal(picked, np.concatenate([data.shards[2][699 - 512 : 700 - 512], data.shards[0][:1],
@@ -72,17 +75,17 @@ def test_prepared_data_is_memory_mapped(data_dir):
 
 def test_batches_are_a_function_of_step(data_dir):
     data = PreparedData(data_dir, "train")
-    dataset = TrainBatches(data, standin_encode_batch, batch_size=16, seed=5)
-    planes, moves = dataset[3]
+    dataset = TrainBatches(data, STANDIN, batch_size=16, seed=5)
+    planes, moves, z = batch = dataset[3]
     assert planes.dtype == torch.uint8 and planes.shape == (16, STANDIN_PLANES, 19, 19)
     assert moves.dtype == torch.int64 and moves.shape == (16,)
-    again = TrainBatches(PreparedData(data_dir, "train"), standin_encode_batch, batch_size=16, seed=5)[3]
-    assert torch.equal(planes, again[0]) and torch.equal(moves, again[1])
+    assert z.dtype == torch.float32 and z.shape == (16,) and set(z.tolist()) <= {-1.0, 0.0, 1.0}
+    again = TrainBatches(PreparedData(data_dir, "train"), STANDIN, batch_size=16, seed=5)[3]
+    assert all(torch.equal(a, b) for a, b in zip(batch, again))
     # two DataLoader workers deliver exactly the batches of the steps asked for, in order
     loaded = list(make_loader(dataset, range(40, 46), workers=2))
-    for step, (p, m) in zip(range(40, 46), loaded):
-        expected = dataset[step]
-        assert torch.equal(p, expected[0]) and torch.equal(m, expected[1])
+    for step, got in zip(range(40, 46), loaded):
+        assert type(got) is Batch and all(torch.equal(a, b) for a, b in zip(got, dataset[step]))
     # one epoch visits every position once
     seen = np.concatenate([dataset.batch_indices(s) for s in range(dataset.steps_per_epoch)])
     assert len(np.unique(seen)) == len(seen) == dataset.steps_per_epoch * 16
@@ -90,7 +93,7 @@ def test_batches_are_a_function_of_step(data_dir):
 
 def test_ranks_read_disjoint_slices(data_dir):
     data = PreparedData(data_dir, "train")
-    ranks = [TrainBatches(data, standin_encode_batch, 16, seed=1, rank=r, world_size=2) for r in (0, 1)]
+    ranks = [TrainBatches(data, STANDIN, 16, seed=1, rank=r, world_size=2) for r in (0, 1)]
     assert ranks[0].steps_per_epoch == 700 // 32
     for step in range(3):
         assert not set(ranks[0].batch_indices(step)) & set(ranks[1].batch_indices(step))
@@ -98,17 +101,16 @@ def test_ranks_read_disjoint_slices(data_dir):
 
 
 def test_symmetry_moves_planes_and_targets_together(data_dir):
-    transform_batch, transform_moves = symmetry_functions()
     moves = torch.tensor([0, 18, 20, 150, 360, 7, 299, 61])
     planes = torch.zeros(8, 1, 19, 19, dtype=torch.uint8)
     planes.view(8, -1)[torch.arange(8), moves] = 1
     ks = torch.arange(8)
-    moved_planes = transform_batch(planes, ks)
-    moved = transform_moves(moves, ks, 19)
+    moved_planes = transform_batch_torch(planes, ks)
+    moved = transform_moves_torch(moves, ks, 19)
     assert torch.equal(moved_planes.view(8, -1).argmax(1), moved)
-    assert len({tuple(transform_moves(torch.tensor([21]), torch.tensor([k]), 19).tolist()) for k in range(8)}) == 8
+    assert len({tuple(transform_moves_torch(torch.tensor([21]), torch.tensor([k]), 19).tolist()) for k in range(8)}) == 8
     # in a real batch the synthetic "last move" plane and the target stay neighbours
-    planes, moves = TrainBatches(PreparedData(data_dir), standin_encode_batch, 64, seed=2)[0]
+    planes, moves, _ = TrainBatches(PreparedData(data_dir), STANDIN, 64, seed=2)[0]
     last = planes[:, 3].reshape(64, -1).argmax(1)
     distance = (last // 19 - moves // 19).abs() + (last % 19 - moves % 19).abs()
     assert torch.all(distance == 1)
@@ -116,7 +118,7 @@ def test_symmetry_moves_planes_and_targets_together(data_dir):
 
 def test_validation_batches_are_fixed_and_cached(data_dir):
     data = PreparedData(data_dir, "val")
-    fixed = FixedBatches(data, standin_encode_batch, validation_indices(len(data), 40), 16, cache=True)
+    fixed = FixedBatches(data, STANDIN, validation_indices(len(data), 40), 16, cache=True)
     assert len(fixed) == 3 and fixed[2][1].shape == (8,)
     assert fixed[0] is fixed[0]
 
@@ -136,7 +138,7 @@ def test_lr_schedule():
 def test_training_learns_and_writes_its_outputs(data_dir, tmp_path):
     out = tmp_path / "run"
     summary = train(config(data_dir, out, steps=40, eval_every=20, lr=0.1, optimizer="adamw"),
-                    features=standin_encode_batch)
+                    features=STANDIN)
     assert summary["finished"] and summary["step"] == 40
     names = {p.name for p in out.iterdir()}
     assert {"checkpoint.pt", "log.jsonl", "curves.png", "model.safetensors", "best.safetensors"} <= names
@@ -160,11 +162,11 @@ def test_training_learns_and_writes_its_outputs(data_dir, tmp_path):
 
 def test_resume_is_exact(data_dir, tmp_path):
     straight, split = tmp_path / "straight", tmp_path / "split"
-    train(config(data_dir, straight), features=standin_encode_batch)
-    first = train(config(data_dir, split, stop_at=6), features=standin_encode_batch)
+    train(config(data_dir, straight), features=STANDIN)
+    first = train(config(data_dir, split, stop_at=6), features=STANDIN)
     assert not first["finished"] and load_checkpoint(split / CHECKPOINT_NAME)["step"] == 6
     assert not (split / "model.safetensors").exists()
-    train(config(data_dir, split, resume=True), features=standin_encode_batch)
+    train(config(data_dir, split, resume=True), features=STANDIN)
     a, _ = load_model(straight / "model.safetensors")
     b, _ = load_model(split / "model.safetensors")
     for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
@@ -178,22 +180,66 @@ def test_resume_is_exact(data_dir, tmp_path):
 
 def test_existing_run_needs_resume(data_dir, tmp_path):
     out = tmp_path / "run"
-    train(config(data_dir, out, steps=2), features=standin_encode_batch)
+    train(config(data_dir, out, steps=2), features=STANDIN)
     with pytest.raises(TrainError, match="--resume"):
-        train(config(data_dir, out, steps=2), features=standin_encode_batch)
+        train(config(data_dir, out, steps=2), features=STANDIN)
     (out / CHECKPOINT_NAME).write_bytes(b"garbage")
     with pytest.raises(TrainError, match="checkpoint"):
-        train(config(data_dir, out, steps=2, resume=True), features=standin_encode_batch)
+        train(config(data_dir, out, steps=2, resume=True), features=STANDIN)
+
+
+def test_init_from_starts_a_new_run_from_a_model_file(data_dir, tmp_path):
+    first = tmp_path / "first"
+    train(config(data_dir, first, steps=8), features=STANDIN)
+    donor, _ = load_model(first / "model.safetensors")
+    # a learning rate too small to move the weights shows what the run started from
+    second = tmp_path / "second"
+    summary = train(config(data_dir, second, steps=3, lr=1e-12, init_from=str(first / "model.safetensors")),
+                    features=STANDIN)
+    started = summary["model"].state_dict()
+    for name, param in donor.named_parameters():
+        assert torch.allclose(started[name], param, atol=1e-6), name
+    fresh = train(config(data_dir, tmp_path / "fresh", steps=3, lr=1e-12), features=STANDIN)["model"]
+    assert not torch.allclose(fresh.state_dict()["body.0.weight"], donor.state_dict()["body.0.weight"])
+    # the optimizer and the schedule start afresh: the checkpoint knows only this run's steps
+    state = load_checkpoint(second / CHECKPOINT_NAME)
+    assert state["scheduler"]["last_epoch"] == 3
+    _, info = load_model(second / "model.safetensors")
+    assert info["training"]["init_from"]["file"] == "model.safetensors"
+    assert len(info["training"]["init_from"]["sha256"]) == 16
+    # the data set is named by its identity, not by this machine's path
+    assert info["training"]["data"]["name"] == data_dir.name
+    assert info["training"]["data"]["positions"] == {"train": 700, "val": 100}
+    assert str(tmp_path) not in json.dumps(info["training"])
+
+
+def test_init_from_refuses_another_architecture_or_feature_set(data_dir, tmp_path):
+    run = tmp_path / "tiny"
+    train(config(data_dir, run, steps=2), features=STANDIN)
+    model = str(run / "model.safetensors")
+    with pytest.raises(TrainError, match=r"layers 3 \(this run 4\).*--layers 3 --filters 8"):
+        train(config(data_dir, tmp_path / "deeper", layers=4, init_from=model), features=STANDIN)
+    with pytest.raises(TrainError, match=r"filters 8 \(this run 16\)"):
+        train(config(data_dir, tmp_path / "wider", filters=16, init_from=model), features=STANDIN)
+    with pytest.raises(TrainError, match="reads 'standin5' planes.*--features standin5"):
+        train(config(data_dir, tmp_path / "simple", features="simple", init_from=model))
+    small = write_synthetic_data(tmp_path / "data9", train=64, val=16, size=9)
+    with pytest.raises(TrainError, match="plays 19x19; the data is 9x9"):
+        train(config(small, tmp_path / "nine", init_from=model), features=STANDIN)
+    not_a_model = tmp_path / "notes.safetensors"
+    not_a_model.write_text("hello")
+    with pytest.raises(TrainError, match="--init-from"):
+        train(config(data_dir, tmp_path / "bad", init_from=str(not_a_model)), features=STANDIN)
 
 
 KILLED_RUN = """
 import sys
-from goengine.nn.synthetic import standin_encode_batch
+from benchmarks.synthetic import STANDIN
 from goengine.nn.train import TrainConfig, train
 train(TrainConfig(data=sys.argv[1], out=sys.argv[2], preset="tiny", batch_size=16, steps=100000,
                   eval_every=5, checkpoint_every=10, val_positions=16, workers=0, progress=False,
                   resume=sys.argv[3] == "resume"),
-      features=standin_encode_batch)
+      features=STANDIN)
 """
 
 
@@ -269,3 +315,24 @@ def test_train_command_with_a_real_feature_set(data_dir, tmp_path):
     again = CliRunner().invoke(train_command, ["--data", str(data_dir), "--out", str(out), "--preset", "tiny",
                                                "--features", "simple", "--steps", "4"])
     assert again.exit_code != 0 and "--resume" in again.output
+    common = ["--data", str(data_dir), "--features", "simple", "--steps", "2", "--batch-size", "8",
+              "--val-positions", "8", "--workers", "0", "--no-progress", "--init-from", str(out / "model.safetensors")]
+    mismatch = CliRunner().invoke(train_command, ["--out", str(tmp_path / "cpu"), *common])
+    assert mismatch.exit_code != 0 and "--layers 3 --filters 8" in mismatch.output
+    continued = CliRunner().invoke(train_command, ["--out", str(tmp_path / "next"), "--preset", "tiny", *common])
+    assert continued.exit_code == 0, continued.output
+    _, info = load_model(tmp_path / "next" / "model.safetensors")
+    assert info["training"]["init_from"]["file"] == "model.safetensors"
+
+
+def test_a_used_feature_set_travels_to_workers_by_name(data_dir):
+    """After its numba kernels are loaded a FeatureSet holds a module object; the batches
+    still pickle (spawned DataLoader workers) and rebuild the same batches."""
+    from goengine.features import get_feature_set
+
+    simple = get_feature_set("simple")
+    dataset = TrainBatches(PreparedData(data_dir, "train"), simple, batch_size=8, seed=4)
+    batch = dataset[2]
+    copy = pickle.loads(pickle.dumps(dataset))
+    assert copy.features is simple
+    assert all(torch.equal(a, b) for a, b in zip(batch, copy[2]))

@@ -9,7 +9,8 @@ duplicates, splits by game and writes shards.
   is the same whatever the order, the number of workers or an interruption; positions
   of one game never straddle train and validation.
 - Every game that is not used, and every position that is not, is counted under a
-  named reason in ``report.json``.
+  named reason in ``report.json``; so is every used game without a winner to learn a
+  value from (it still teaches moves), and every way the used games ended.
 - Work is committed in steps: every ``checkpoint_games`` games all buffered records are
   written as shards (atomically) and ``progress.json`` records how far the sources were
   read.  An interrupted run started again with the same arguments skips what was done;
@@ -22,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 from multiprocessing import Pool
 from pathlib import Path
@@ -32,17 +33,16 @@ import numpy as np
 from tqdm import tqdm
 
 from goengine.atomic import atomic_write_text
-from goengine.dataset.records import pack_positions, record_dtype, write_shard
+from goengine.dataset.records import FORMAT_VERSION, pack_positions, record_dtype, write_shard
 from goengine.dataset.replay import game_positions
-from goengine.sgf import Skip, iter_sgf_blobs, read_game
+from goengine.sgf import Damage, Skip, iter_sgf_blobs, read_game, read_result, value_winner
 
-FORMAT_VERSION = 1
 SHARD_POSITIONS = 1_000_000
 FINGERPRINT_BYTES = 16
 
 
 @dataclass
-class GameResult:
+class PreparedGame:
     """What a worker sends back for one game: its records or why it was not used."""
 
     fingerprint: bytes = b""
@@ -50,21 +50,27 @@ class GameResult:
     skipped: str | None = None  # reason the whole game was not used
     cut_at_illegal_move: bool = False
     skipped_positions: Counter = field(default_factory=Counter)
+    result_kind: str = ""  # how the game ended (goengine.sgf.result kinds)
+    no_winner: str | None = None  # why the game teaches no value, if it does not
 
 
-def game_records(blob: tuple[str, bytes], size: int) -> GameResult:
+def game_records(blob: tuple[str, bytes], size: int) -> PreparedGame:
     """Parse and replay one game; its positions as records (``game`` field left 0)."""
     name, data = blob
     try:
         record = read_game(data, name, allowed_sizes=(size,))
     except Skip as skip:
-        return GameResult(skipped=skip.reason)
+        return PreparedGame(skipped=skip.reason)
     positions = game_positions(record, size)
+    outcome = read_result(record.result)
+    winner, no_winner = value_winner(outcome)
     # a fixed-length digest of the game's content, for duplicates and the split
-    result = GameResult(
+    result = PreparedGame(
         fingerprint=hashlib.blake2b(record.fingerprint(), digest_size=FINGERPRINT_BYTES).digest(),
         cut_at_illegal_move=positions.cut_at_illegal_move,
         skipped_positions=positions.dropped,
+        result_kind=outcome.kind,
+        no_winner=no_winner,
     )
     if len(positions) == 0:
         result.skipped = "illegal move" if positions.cut_at_illegal_move else "only passes"
@@ -73,6 +79,7 @@ def game_records(blob: tuple[str, bytes], size: int) -> GameResult:
     pack_positions(out, positions.stones, positions.to_play, positions.ko, positions.recent)
     out["move"] = positions.move
     out["move_number"] = positions.move_number
+    out["winner"] = winner
     result.records = out
     return result
 
@@ -126,7 +133,7 @@ def _map(worker, items: Iterable, workers: int, chunk: int = 512) -> Iterator:
 
 
 class _Worker:
-    """Picklable callable for the pool: one blob -> GameResult."""
+    """Picklable callable for the pool: one blob -> PreparedGame."""
 
     def __init__(self, size: int):
         self.size = size
@@ -152,15 +159,16 @@ def prepare(
     options = {"sources": [str(Path(s).resolve()) for s in sources], "max_games": max_games,
                "val_fraction": val_fraction, "size": size, "format_version": FORMAT_VERSION}
     state, seen = _load_progress(out, options)
-    skipped, skipped_positions = Counter(state["skipped"]), Counter(state["skipped_positions"])
-    counts = Counter(state["counts"])
+    tally = {name: Counter(state[name]) for name in _TALLIES}
+    counts, skipped = tally["counts"], tally["skipped"]
     writers = {split: ShardWriter(out, split, size, state["shards"][split]) for split in ("train", "val")}
     (out / "meta.json").unlink(missing_ok=True)
 
-    # reasons found while reading the sources (unsafe members, corrupt archives ...) are
+    # reasons found while reading the sources (unsafe members, damaged archives ...) are
     # counted afresh on every run, since a resumed run reads the sources from the start
     source_skipped: Counter = Counter()
-    blobs = iter_sgf_blobs(sources, source_skipped)
+    damaged: list[Damage] = []
+    blobs = iter_sgf_blobs(sources, source_skipped, damaged)
     blobs_done = state["blobs_done"]
     for _ in range(blobs_done):  # resume: skip the games a previous run committed
         if next(blobs, None) is None:
@@ -178,8 +186,7 @@ def prepare(
             skipped["duplicate"] += 1
         else:
             seen.add(result.fingerprint)
-            skipped_positions.update(result.skipped_positions)  # counted for games in use only
-            counts["games_cut_at_illegal_move"] += result.cut_at_illegal_move
+            _count_used_game(result, tally)
             split = "val" if is_validation(result.fingerprint, val_fraction) else "train"
             result.records["game"] = counts["games_used"]
             counts["games_used"] += 1
@@ -188,7 +195,7 @@ def prepare(
             writers[split].add(result.records)
         bar.update()
         if blobs_done % checkpoint_games == 0:
-            _checkpoint(out, options, blobs_done, writers, counts, skipped, skipped_positions, seen)
+            _checkpoint(out, options, blobs_done, writers, tally, seen)
     bar.close()
     for writer in writers.values():
         writer.flush()
@@ -201,8 +208,12 @@ def prepare(
         "positions": counts["positions_train"] + counts["positions_val"],
         "positions_by_split": {"train": counts["positions_train"], "val": counts["positions_val"]},
         "skipped": dict(sorted(skipped.items())),
-        "skipped_positions": dict(sorted(skipped_positions.items())),
+        "skipped_positions": dict(sorted(tally["skipped_positions"].items())),
         "games_cut_at_illegal_move": counts["games_cut_at_illegal_move"],
+        "results": dict(sorted(tally["results"].items())),
+        "games_with_winner": counts["games_used"] - sum(tally["no_winner"].values()),
+        "games_without_winner": dict(sorted(tally["no_winner"].items())),
+        "damaged_sources": [asdict(damage) for damage in damaged],
         "bytes_on_disk": sum((out / n).stat().st_size for split in writers.values() for n in split.names),
     }
     _write_json(out / "report.json", report)
@@ -219,11 +230,24 @@ def prepare(
     return report
 
 
+# the counters a run keeps, checkpoints and resumes
+_TALLIES = ("counts", "skipped", "skipped_positions", "results", "no_winner")
+
+
+def _count_used_game(game: PreparedGame, tally: dict[str, Counter]) -> None:
+    """The per-game facts of a game that made it into the set (not of skipped ones)."""
+    tally["skipped_positions"].update(game.skipped_positions)
+    tally["counts"]["games_cut_at_illegal_move"] += game.cut_at_illegal_move
+    tally["results"][game.result_kind] += 1
+    if game.no_winner is not None:
+        tally["no_winner"][game.no_winner] += 1
+
+
 def _load_progress(out: Path, options: dict) -> tuple[dict, set[bytes]]:
     """The committed state of an interrupted run with the same options (else a fresh one)
     and the fingerprints of the games it used.  Shards that state does not name (written
     after its last checkpoint, or by a run with other options) are deleted."""
-    state = {"blobs_done": 0, "shards": {"train": [], "val": []}, "counts": {}, "skipped": {}, "skipped_positions": {}}
+    state = {"blobs_done": 0, "shards": {"train": [], "val": []}, **{name: {} for name in _TALLIES}}
     seen: set[bytes] = set()
     try:
         saved = json.loads((out / "progress.json").read_text())
@@ -240,7 +264,7 @@ def _load_progress(out: Path, options: dict) -> tuple[dict, set[bytes]]:
     return state, seen
 
 
-def _checkpoint(out, options, blobs_done, writers, counts, skipped, skipped_positions, seen) -> None:
+def _checkpoint(out, options, blobs_done, writers, tally, seen) -> None:
     """Flush every buffer to shards, then record how far the sources were read."""
     for writer in writers.values():
         writer.flush()
@@ -250,7 +274,5 @@ def _checkpoint(out, options, blobs_done, writers, counts, skipped, skipped_posi
         "options": options,
         "blobs_done": blobs_done,
         "shards": {split: writer.names for split, writer in writers.items()},
-        "counts": dict(counts),
-        "skipped": dict(skipped),
-        "skipped_positions": dict(skipped_positions),
+        **{name: dict(counter) for name, counter in tally.items()},
     })

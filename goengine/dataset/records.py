@@ -3,13 +3,18 @@
 A prepared data set stores *positions*, not feature planes: 48 planes of 19x19 bytes
 would need ~17 KB per position (~490 GB for the Tygem set), while the stones as two
 bit planes plus the few facts the features need (side to move, ko point, the last 8
-moves) take ~120 bytes.  Features are computed on the fly by the data loader, which
+moves) and the targets (the expert's move, the game's winner) take 120 bytes on 19x19;
+docs/design.md lists the fields with their sizes.  Features are computed on the fly by the data loader, which
 is fast enough (see docs/benchmarks.md) and keeps the whole 28M-position set under
 5 GB.  Records have one numpy structured dtype and live in ``.npy`` shards that are
 memory-mapped, so training streams them without loading a shard into RAM.
 
 Shards are written to a temporary name and renamed into place, so an interrupted
 run never leaves a file that later reads as a complete shard.
+
+The layout has a version, ``FORMAT_VERSION``, kept in the prepared folder's
+``meta.json``; readers call :func:`check_format` so that a folder prepared by another
+goengine fails with a clear message instead of misreading bytes.
 """
 
 from __future__ import annotations
@@ -20,6 +25,27 @@ import numpy as np
 
 from goengine.atomic import atomic_write
 from goengine.coords import RECENT_MOVES
+
+# 1: positions and the expert's move; 2: + the game's winner (value targets)
+FORMAT_VERSION = 2
+
+
+class DataFormatError(ValueError):
+    """A prepared folder whose records this goengine cannot read."""
+
+
+def check_format(meta: dict) -> None:
+    """Raise DataFormatError unless ``meta`` (a prepared folder's meta.json) describes
+    records of this goengine's ``FORMAT_VERSION``."""
+    version = meta.get("format_version")
+    if version == FORMAT_VERSION:
+        return
+    if isinstance(version, int) and 1 <= version < FORMAT_VERSION:
+        raise DataFormatError(
+            f"prepared by an older goengine (record format {version}, without the games' winners; "
+            f"this goengine reads format {FORMAT_VERSION}): run prepare again")
+    raise DataFormatError(f"record format {version!r} is unknown to this goengine (it reads format "
+                          f"{FORMAT_VERSION}): prepared by a newer goengine, or not by goengine")
 
 
 def record_dtype(size: int) -> np.dtype:
@@ -35,6 +61,7 @@ def record_dtype(size: int) -> np.dtype:
             ("move", np.int16),  # the expert's move (a board point; passes are not stored)
             ("game", np.uint32),  # index of the game in the prepared set
             ("move_number", np.uint16),  # 1-based number of `move` in its game
+            ("winner", np.int8),  # the game's winner, BLACK or WHITE; 0 unknown (no value target)
         ]
     )
 

@@ -3,9 +3,9 @@
 A prepared directory (``goengine.dataset.prepare``) holds ``meta.json`` and ``.npy``
 shards of position records (``records.py``).  Shards are memory-mapped, never read
 into RAM: a batch gathers its records by fancy indexing, which only touches the pages
-it needs.  Feature planes are computed per batch with the feature set's vectorised
-``encode_batch`` (numba) and a random dihedral symmetry is applied to planes and
-target moves together.
+it needs.  Feature planes are computed per batch with a ``goengine.features.FeatureSet``'s
+vectorised ``encode_batch`` (numba) and a random dihedral symmetry is applied to planes
+and target moves together.
 
 Batches, not items, are the unit: item ``s`` of :class:`TrainBatches` *is* the batch
 of training step ``s``.  Its records and symmetries are a pure function of
@@ -20,23 +20,48 @@ of training step ``s``.  Its records and symmetries are a pure function of
 
 So resuming at step ``s`` restarts the stream exactly where it stopped, with any
 number of DataLoader workers (the sampler hands step numbers to workers in order).
+
+A batch is a :class:`Batch` ``(planes, moves, z)``.  ``z`` is the value target of each
+position, from the side to move's view: +1 when the player to move won the game, -1
+when they lost, 0 for no target (the game's winner is unknown, or the position was
+not picked for value training).  The winner comes from the records' ``winner`` field
+(0 unknown, 1 black, 2 white); data prepared before that field existed has no value
+targets at all (``PreparedData.has_winner`` is False).
+
+Value targets and overfitting: the positions of one game are strongly correlated and
+share one result, so a value head trained on every position of human games learns to
+recognise games instead of judging positions (AlphaGo, Silver et al. 2016).
+:func:`value_positions` picks at most ``per_game`` positions of each game, at random
+but fixed for the run's seed, so an epoch shows the value head each game at most
+``per_game`` times in total; the validation split is by game, as for the policy.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Callable
+from typing import NamedTuple
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from goengine.dataset.records import RECENT_MOVES, open_shard, record_dtype, unpack_stones
+from goengine.dataset.records import FORMAT_VERSION, open_shard, record_dtype, unpack_stones
+from goengine.features import FEATURE_SETS, FeatureSet, get_feature_set
+from goengine.features.symmetry import transform_batch_torch, transform_moves_torch
 
-META_FORMAT_VERSIONS = (1,)
-Encoder = Callable[..., np.ndarray]  # (stones[B,P], to_play[B], ko[B], recent[B,8], size) -> uint8[B,C,N,N]
+META_FORMAT_VERSIONS = (1, FORMAT_VERSION)  # 1: before the games' winners (trains the policy only)
+WINNER = "winner"
+
+
+class Batch(NamedTuple):
+    """One batch: planes ``uint8 [B, C, N, N]``, expert moves ``int64 [B]``, value targets ``float32 [B]``."""
+
+    planes: torch.Tensor
+    moves: torch.Tensor
+    z: torch.Tensor
 
 
 class DataError(ValueError):
@@ -64,6 +89,25 @@ def read_meta(root: str | os.PathLike) -> dict:
     return meta
 
 
+def _position_fields(dtype: np.dtype) -> dict:
+    """The fields that describe a position (all but the game's winner), by name."""
+    return {name: dtype.fields[name][0] for name in dtype.names if name != WINNER}
+
+
+def data_identity(root: str | os.PathLike) -> dict:
+    """What names a prepared data set in model metadata, without a machine's paths: the
+    folder's name, a digest of its meta.json (which lists every shard and count) and
+    the position counts."""
+    root = Path(root)
+    meta = read_meta(root)
+    return {
+        "name": root.resolve().name,
+        "meta_sha256": hashlib.sha256((root / "meta.json").read_bytes()).hexdigest()[:16],
+        "board_size": int(meta["board_size"]),
+        "positions": meta.get("positions"),
+    }
+
+
 class PreparedData:
     """One split (``train``/``val``) of a prepared directory: global index -> record."""
 
@@ -74,21 +118,33 @@ class PreparedData:
         self.size = int(meta["board_size"])
         names = meta["splits"].get(split, [])
         self.paths = [self.root / name for name in names]
-        dtype = record_dtype(self.size)
+        position_fields = _position_fields(record_dtype(self.size))
+        self.dtype: np.dtype | None = None
         lengths = []
         for path in self.paths:
             if not path.is_file():
                 raise DataError(f"shard listed in meta.json is missing: {path}")
             shard = open_shard(path)
-            if shard.dtype != dtype:
+            if shard.dtype.names is None or _position_fields(shard.dtype) != position_fields:
                 raise DataError(f"{path}: records are not {self.size}x{self.size} position records")
+            if self.dtype is None:
+                self.dtype = shard.dtype
+            elif shard.dtype != self.dtype:
+                raise DataError(f"{path}: records differ from the split's first shard (mixed data formats)")
             lengths.append(len(shard))
             del shard
+        if self.dtype is None:
+            self.dtype = record_dtype(self.size)
         self.offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
         self._shards: list[np.ndarray] | None = None
 
     def __len__(self) -> int:
         return int(self.offsets[-1])
+
+    @property
+    def has_winner(self) -> bool:
+        """Whether the records know their game's winner (value targets are possible)."""
+        return WINNER in self.dtype.names
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -106,7 +162,7 @@ class PreparedData:
         indices = np.asarray(indices, dtype=np.int64)
         if len(indices) and (indices.min() < 0 or indices.max() >= len(self)):
             raise IndexError("record index out of range")
-        out = np.empty(len(indices), dtype=record_dtype(self.size))
+        out = np.empty(len(indices), dtype=self.dtype)
         shard_of = np.searchsorted(self.offsets, indices, side="right") - 1
         for shard_id in np.unique(shard_of):
             where = np.nonzero(shard_of == shard_id)[0]
@@ -173,138 +229,113 @@ class Permutation:
         return x.astype(np.int64)
 
 
-# --------------------------------------------------------------------------- features & symmetry
-
-
-def _feature_set(name: str):
-    from goengine.features import get_feature_set  # written by the features engineer
-
-    return get_feature_set(name)
-
-
-def feature_set_name(features) -> str:
-    if isinstance(features, str):
-        return features
-    return str(getattr(features, "name", None) or getattr(features, "feature_set_name", None)
-               or getattr(features, "__name__", "custom"))
-
-
-def _encoder_of(features) -> Encoder:
-    if isinstance(features, str):
-        return _feature_set(features).encode_batch
-    if hasattr(features, "encode_batch"):
-        return features.encode_batch
-    if callable(features):
-        return features
-    raise TypeError(f"not a feature set, feature set name or encoder: {features!r}")
-
-
-def num_planes(features, size: int = 19) -> int:
-    """How many planes ``features`` produces (asks the feature set, or encodes one position)."""
-    if isinstance(features, str):
-        return int(_feature_set(features).num_planes)
-    if hasattr(features, "num_planes"):
-        return int(features.num_planes)
-    encode = _encoder_of(features)
-    planes = encode(
-        np.zeros((1, size * size), np.int8), np.ones(1, np.uint8), np.full(1, -1, np.int16),
-        np.full((1, RECENT_MOVES), -1, np.int16), size,
-    )
-    return int(planes.shape[1])
-
-
-def _dihedral_fallback(x: torch.Tensor, k: int) -> torch.Tensor:
-    """Symmetry k of 0..7 on the last two dims: transpose if k >= 4, then rotate k % 4."""
-    if k >= 4:
-        x = x.transpose(-1, -2)
-    return torch.rot90(x, k % 4, dims=(-2, -1))
-
-
-_MOVE_TABLES: dict[int, torch.Tensor] = {}
-
-
-def _move_table(size: int) -> torch.Tensor:
-    """table[k, p] = where point p goes under symmetry k (derived from the plane transform)."""
-    if size not in _MOVE_TABLES:
-        grid = torch.arange(size * size).reshape(size, size)
-        table = torch.empty(8, size * size, dtype=torch.int64)
-        for k in range(8):
-            moved = _dihedral_fallback(grid, k).reshape(-1)  # moved[q] = the point that lands on q
-            table[k, moved] = torch.arange(size * size)
-        _MOVE_TABLES[size] = table
-    return _MOVE_TABLES[size]
-
-
-def _fallback_transform_batch(x: torch.Tensor, ks: torch.Tensor) -> torch.Tensor:
-    out = torch.empty_like(x)
-    for k in torch.unique(ks).tolist():
-        where = (ks == k).nonzero().flatten()
-        out[where] = _dihedral_fallback(x[where], int(k))
-    return out
-
-
-def _fallback_transform_moves(moves: torch.Tensor, ks: torch.Tensor, size: int) -> torch.Tensor:
-    table = _move_table(size)
-    moves = moves.to(torch.int64)
-    points = moves.clamp(0, size * size - 1)
-    moved = table[ks.to(torch.int64), points]
-    return torch.where(moves < size * size, moved, moves)  # pass stays pass
-
-
-def symmetry_functions():
-    """(transform_batch_torch, transform_moves_torch): the features package's when present."""
-    try:
-        from goengine.features.symmetry import transform_batch_torch, transform_moves_torch
-    except ImportError:
-        return _fallback_transform_batch, _fallback_transform_moves
-    return transform_batch_torch, transform_moves_torch
-
-
 # --------------------------------------------------------------------------- datasets
 
 
 class _Batches(Dataset):
-    def __init__(self, data: PreparedData, features) -> None:
+    """Records -> a :class:`Batch` with one feature set."""
+
+    def __init__(self, data: PreparedData, features: FeatureSet) -> None:
         self.data = data
         self.size = data.size
         self.features = features
-        self._encode: Encoder | None = None
-        self._symmetry = None
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state["_encode"] = None  # resolved again (from the name) in each worker
-        state["_symmetry"] = None
+        # A registered feature set travels to worker processes by name: once used it
+        # holds its compiled kernel module, which cannot be pickled.
+        if FEATURE_SETS.get(self.features.name) is self.features:
+            state["features"] = self.features.name
         return state
 
-    def encode(self, records: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        if self._encode is None:
-            self._encode = _encoder_of(self.features)
-        stones = unpack_stones(records, self.size)
-        planes = self._encode(stones, records["to_play"], records["ko"], records["recent"], self.size)
-        planes = np.ascontiguousarray(planes, dtype=np.uint8)
-        return torch.from_numpy(planes), torch.from_numpy(records["move"].astype(np.int64))
+    def __setstate__(self, state: dict) -> None:
+        if isinstance(state["features"], str):
+            state["features"] = get_feature_set(state["features"])
+        self.__dict__.update(state)
 
-    def augment(self, planes: torch.Tensor, moves: torch.Tensor, rng: np.random.Generator):
-        if self._symmetry is None:
-            self._symmetry = symmetry_functions()
-        transform_batch, transform_moves = self._symmetry
-        ks = torch.from_numpy(rng.integers(0, 8, size=len(moves), dtype=np.int64))
-        return transform_batch(planes, ks), transform_moves(moves, ks, self.size)
+    def encode(self, records: np.ndarray) -> Batch:
+        stones = unpack_stones(records, self.size)
+        planes = self.features.encode_batch(stones, records["to_play"], records["ko"], records["recent"], self.size)
+        planes = np.ascontiguousarray(planes, dtype=np.uint8)
+        return Batch(torch.from_numpy(planes), torch.from_numpy(records["move"].astype(np.int64)),
+                     torch.from_numpy(value_targets(records)))
+
+    def augment(self, batch: Batch, rng: np.random.Generator) -> Batch:
+        """The batch under a random symmetry per position (the value target does not move)."""
+        ks = torch.from_numpy(rng.integers(0, 8, size=len(batch.moves), dtype=np.int64))
+        return Batch(transform_batch_torch(batch.planes, ks), transform_moves_torch(batch.moves, ks, self.size),
+                     batch.z)
+
+
+def side_results(to_play: np.ndarray, winner) -> np.ndarray:
+    """float32 z of positions: +1 where the side to move won, -1 where it lost, 0 where
+    the winner (1 black, 2 white, 0 unknown; one per position or one for all) is unknown."""
+    to_play = np.asarray(to_play, dtype=np.int64)
+    winner = np.broadcast_to(np.asarray(winner, dtype=np.int64), to_play.shape)
+    return np.where(winner == 0, 0.0, np.where(winner == to_play, 1.0, -1.0)).astype(np.float32)
+
+
+def value_targets(records: np.ndarray) -> np.ndarray:
+    """The value target z of each record (all 0 for records without a winner field)."""
+    if WINNER not in records.dtype.names:
+        return np.zeros(len(records), dtype=np.float32)
+    return side_results(records["to_play"], records[WINNER])
+
+
+def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``sorted_values`` (O(len(values) log n), no copy of the big array)."""
+    if len(sorted_values) == 0:
+        return np.zeros(len(values), dtype=bool)
+    where = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[where] == values
+
+
+def value_positions(data: PreparedData, per_game: int | None, seed: int = 0) -> np.ndarray:
+    """Sorted indices of the positions that train the value head: those of games with a
+    known winner, at most ``per_game`` of each game (None: all of them), picked at random
+    by ``seed`` once for the whole run.
+
+    Reads the ``game`` and ``winner`` columns of the split once (a pass over its shards).
+    """
+    if not data.has_winner:
+        raise DataError(f"{data.root} has no game results in its records (prepared before the {WINNER!r} "
+                        f"field existed): run `prepare` again to train a value head")
+    games = np.empty(len(data), dtype=np.int64)
+    known = np.empty(len(data), dtype=bool)
+    for shard_id, shard in enumerate(data.shards):
+        span = slice(int(data.offsets[shard_id]), int(data.offsets[shard_id + 1]))
+        games[span] = shard["game"]
+        known[span] = shard[WINNER] != 0
+    candidates = np.flatnonzero(known)
+    if per_game is None:
+        return candidates
+    keys = np.random.default_rng([int(seed) & 0xFFFFFFFF, 0x7A1E]).random(len(candidates))
+    order = np.lexsort((keys, games[candidates]))  # by game, then at random within the game
+    by_game = games[candidates][order]
+    first_of_game = np.flatnonzero(np.r_[True, by_game[1:] != by_game[:-1]])
+    rank_in_game = np.arange(len(order)) - np.repeat(first_of_game, np.diff(np.r_[first_of_game, len(order)]))
+    return np.sort(candidates[order[rank_in_game < per_game]])
 
 
 class TrainBatches(_Batches):
-    """Item ``step`` = the (augmented) training batch of that step for this rank."""
+    """Item ``step`` = the (augmented) training batch of that step for this rank.
+
+    ``positions`` (sorted indices) restricts the stream to a subset of the split, e.g.
+    the value positions when only the value head trains; ``value_positions`` (sorted
+    indices) keeps the value targets of those positions only (the others get z = 0).
+    """
 
     def __init__(
         self,
         data: PreparedData,
-        features,
+        features: FeatureSet,
         batch_size: int,
         seed: int = 0,
         augment: bool = True,
         rank: int = 0,
         world_size: int = 1,
+        positions: np.ndarray | None = None,
+        value_positions: np.ndarray | None = None,
     ) -> None:
         super().__init__(data, features)
         self.batch_size = int(batch_size)
@@ -312,10 +343,14 @@ class TrainBatches(_Batches):
         self.augment_enabled = augment
         self.rank = int(rank)
         self.world_size = int(world_size)
-        self.steps_per_epoch = len(data) // (self.batch_size * self.world_size)
+        self.positions = positions
+        self.value_positions = value_positions
+        available = len(data) if positions is None else len(positions)
+        self.steps_per_epoch = available // (self.batch_size * self.world_size)
         if self.steps_per_epoch < 1:
+            what = "positions" if positions is None else "positions to draw from"
             raise DataError(
-                f"the {data.split} split has {len(data)} positions, fewer than one batch of "
+                f"the {data.split} split has {available} {what}, fewer than one batch of "
                 f"{self.batch_size} x {self.world_size} rank(s)"
             )
         self._perm: Permutation | None = None
@@ -327,31 +362,37 @@ class TrainBatches(_Batches):
     def batch_indices(self, step: int) -> np.ndarray:
         epoch, j = divmod(int(step), self.steps_per_epoch)
         if self._perm is None or self._perm_epoch != epoch:
-            self._perm, self._perm_epoch = Permutation(len(self.data), self.seed, epoch), epoch
+            available = len(self.data) if self.positions is None else len(self.positions)
+            self._perm, self._perm_epoch = Permutation(available, self.seed, epoch), epoch
         start = (j * self.world_size + self.rank) * self.batch_size
-        return self._perm(np.arange(start, start + self.batch_size))
+        drawn = self._perm(np.arange(start, start + self.batch_size))
+        return drawn if self.positions is None else self.positions[drawn]
 
-    def __getitem__(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        planes, moves = self.encode(self.data.gather(self.batch_indices(step)))
+    def __getitem__(self, step: int) -> Batch:
+        indices = self.batch_indices(step)
+        batch = self.encode(self.data.gather(indices))
+        if self.value_positions is not None:
+            batch.z[~torch.from_numpy(_contains(self.value_positions, indices))] = 0.0
         if self.augment_enabled:
             rng = np.random.default_rng([self.seed & 0xFFFFFFFF, int(step), self.rank, 0xA5])
-            planes, moves = self.augment(planes, moves, rng)
-        return planes, moves
+            batch = self.augment(batch, rng)
+        return batch
 
 
 class FixedBatches(_Batches):
     """Item ``i`` = the i-th batch of a fixed list of record indices (no augmentation)."""
 
-    def __init__(self, data: PreparedData, features, indices: np.ndarray, batch_size: int, cache: bool = False) -> None:
+    def __init__(self, data: PreparedData, features: FeatureSet, indices: np.ndarray, batch_size: int,
+                 cache: bool = False) -> None:
         super().__init__(data, features)
         self.indices = np.asarray(indices, dtype=np.int64)
         self.batch_size = int(batch_size)
-        self.cache: dict[int, tuple[torch.Tensor, torch.Tensor]] | None = {} if cache else None
+        self.cache: dict[int, Batch] | None = {} if cache else None
 
     def __len__(self) -> int:
         return (len(self.indices) + self.batch_size - 1) // self.batch_size
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, i: int) -> Batch:
         if not 0 <= i < len(self):
             raise IndexError(i)
         if self.cache is not None and i in self.cache:

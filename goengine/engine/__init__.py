@@ -5,6 +5,9 @@
 front doors (terminal, GTP, matches, self-play, the gymnasium environment) live in
 ``goengine.play`` and ask an agent here for moves.  Importing this package loads
 numpy but not torch; torch comes with the first model.
+
+Beside move choice: ``analysis`` (the analyzer interface GUIs' analysis is built on,
+and PolicyAnalyzer) and ``timecontrol`` (the clock and each move's time budget).
 """
 
 from goengine.engine.agent import (

@@ -20,9 +20,9 @@ import importlib
 
 import numpy as np
 
-__all__ = ["FeatureSet", "FEATURE_SETS", "get_feature_set", "feature_set_names"]
+from goengine.coords import RECENT_MOVES
 
-RECENT_MOVES = 8
+__all__ = ["FeatureSet", "FEATURE_SETS", "get_feature_set", "feature_set_names"]
 
 
 class FeatureSet:
@@ -51,16 +51,6 @@ class FeatureSet:
         return list(self._kernels.PLANE_NAMES)
 
     @staticmethod
-    def _recent(recent) -> np.ndarray:
-        r = np.asarray(recent, dtype=np.int16).reshape(-1)
-        if r.shape[0] == RECENT_MOVES:
-            return np.ascontiguousarray(r)
-        fixed = np.full(RECENT_MOVES, -1, np.int16)
-        n = min(r.shape[0], RECENT_MOVES)
-        fixed[:n] = r[:n]
-        return fixed
-
-    @staticmethod
     def _check(size: int, points: int) -> None:
         if points != size * size:
             raise ValueError(f"stones has {points} points, a {size}x{size} board has {size * size}")
@@ -83,7 +73,7 @@ class FeatureSet:
             raise ValueError(f"to_play must be 1 (black) or 2 (white), got {to_play}")
         if out.dtype != np.uint8 or not out.flags.c_contiguous or out.size != self.num_planes * size * size:
             raise ValueError(f"out must be C-contiguous uint8 with {self.num_planes}x{size}x{size} elements")
-        self._kernels.encode_into_kernel(s, to_play, int(ko), self._recent(recent), size,
+        self._kernels.encode_into_kernel(s, to_play, int(ko), _fit_recent(np.asarray(recent).reshape(-1)), size,
                                          out.reshape(self.num_planes, size * size))
         return out
 
@@ -107,14 +97,8 @@ class FeatureSet:
         if batch and not np.all((tp == 1) | (tp == 2)):
             raise ValueError("to_play must be 1 (black) or 2 (white)")
         k = np.ascontiguousarray(ko, dtype=np.int64).reshape(batch)
-        r = np.asarray(recent, dtype=np.int16)
-        r = r.reshape(batch, r.size // batch if batch else RECENT_MOVES)
-        if r.shape[1] != RECENT_MOVES:
-            fixed = np.full((batch, RECENT_MOVES), -1, np.int16)
-            n = min(r.shape[1], RECENT_MOVES)
-            fixed[:, :n] = r[:, :n]
-            r = fixed
-        r = np.ascontiguousarray(r)
+        r = np.asarray(recent)
+        r = _fit_recent(r.reshape(batch, r.size // batch if batch else RECENT_MOVES))
         if out is None:
             out = np.empty((batch, self.num_planes, size, size), np.uint8)
         elif out.dtype != np.uint8 or not out.flags.c_contiguous or out.size != batch * self.num_planes * size * size:
@@ -122,6 +106,18 @@ class FeatureSet:
         if batch:
             self._kernels.encode_batch_kernel(s, tp, k, r, size, out.reshape(batch, self.num_planes, size * size))
         return out
+
+
+def _fit_recent(recent: np.ndarray) -> np.ndarray:
+    """Recent moves (last axis) as contiguous int16 of exactly RECENT_MOVES: longer lists
+    are cut, shorter ones padded with -1 (no move)."""
+    recent = np.asarray(recent, dtype=np.int16)
+    if recent.shape[-1] == RECENT_MOVES:
+        return np.ascontiguousarray(recent)
+    fitted = np.full(recent.shape[:-1] + (RECENT_MOVES,), -1, np.int16)
+    kept = min(recent.shape[-1], RECENT_MOVES)
+    fitted[..., :kept] = recent[..., :kept]
+    return fitted
 
 
 FEATURE_SETS: dict[str, FeatureSet] = {

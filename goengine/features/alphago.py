@@ -26,8 +26,12 @@ Plane layout (see docs/features.md for the exact conventions):
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numba import njit
+
+from goengine._board_core import is_own_eye, neighbour_table
 
 from .simple import PLANE_NAMES as _SIMPLE_NAMES
 from .simple import fill_history_planes
@@ -44,7 +48,6 @@ PLANE_LIBERTIES_AFTER = 36
 PLANE_LADDER_CAPTURE = 44
 PLANE_LADDER_ESCAPE = 45
 PLANE_SENSIBLE = 46
-PLANE_ZEROS = 47
 
 PLANE_NAMES = (
     list(_SIMPLE_NAMES)
@@ -59,31 +62,11 @@ assert len(PLANE_NAMES) == NUM_PLANES
 
 # --------------------------------------------------------------------------- board helpers
 
-@njit(cache=True)
-def neighbour_table(size):
-    """nbr[p, 0..3]: on-board orthogonal neighbours of p, packed first, -1 after."""
-    count = size * size
-    nbr = np.empty((count, 4), np.int32)
-    for p in range(count):
-        row = p // size
-        col = p - row * size
-        k = 0
-        if row > 0:
-            nbr[p, k] = p - size
-            k += 1
-        if row < size - 1:
-            nbr[p, k] = p + size
-            k += 1
-        if col > 0:
-            nbr[p, k] = p - 1
-            k += 1
-        if col < size - 1:
-            nbr[p, k] = p + 1
-            k += 1
-        while k < 4:
-            nbr[p, k] = -1
-            k += 1
-    return nbr
+@lru_cache(maxsize=None)
+def _neighbours(size: int) -> np.ndarray:
+    """The rules' neighbour table (on-board neighbours first, -1 after) as int32, the
+    width the kernels below index fastest with."""
+    return neighbour_table(size, np.int32)
 
 
 @njit(cache=True)
@@ -350,34 +333,6 @@ def _read_ladder(nbr, target, attacker, attacker_first, boards, cands, ncand, ne
 
 # --------------------------------------------------------------------------- the planes
 
-@njit(cache=True)
-def _is_own_eye(stones, p, me, size):
-    row = p // size
-    col = p - row * size
-    enemy = 3 - me
-    if row > 0 and stones[p - size] != me:
-        return False
-    if row < size - 1 and stones[p + size] != me:
-        return False
-    if col > 0 and stones[p - 1] != me:
-        return False
-    if col < size - 1 and stones[p + 1] != me:
-        return False
-    bad = 0
-    edge = False
-    for dr in (-1, 1):
-        for dc in (-1, 1):
-            r = row + dr
-            c = col + dc
-            if r < 0 or r >= size or c < 0 or c >= size:
-                edge = True
-            elif stones[r * size + c] == enemy:
-                bad += 1
-    if edge:
-        return bad == 0
-    return bad <= 1
-
-
 @njit(cache=True, inline="always")
 def _mark_liberties(c, lstore, lstart, mark, s):
     """Marks the liberties of chain ``c`` with ``s``; returns how many were not marked yet."""
@@ -526,7 +481,7 @@ def fill_alphago_planes(stones, to_play, ko, recent, size, nbr, ws, out):
         if libs_after == 1:
             out[PLANE_SELF_ATARI + min(new_size, 8) - 1, p] = 1
         out[PLANE_LIBERTIES_AFTER + min(libs_after, 8) - 1, p] = 1
-        if not _is_own_eye(stones, p, me, size):
+        if not is_own_eye(stones, p, me, size):
             out[PLANE_SENSIBLE, p] = 1
         after[p] = libs_after
         for k in range(natari):
@@ -578,15 +533,13 @@ def fill_alphago_planes(stones, to_play, ko, recent, size, nbr, ws, out):
 
 
 @njit(cache=True)
-def _encode_one(stones, to_play, ko, recent, size, out):
-    nbr = neighbour_table(size)
+def _encode_one(stones, to_play, ko, recent, size, nbr, out):
     ws = _ladder_workspace(size * size)
     fill_alphago_planes(stones, to_play, ko, recent, size, nbr, ws, out)
 
 
 @njit(cache=True)
-def _encode_many(stones, to_play, ko, recent, size, out):
-    nbr = neighbour_table(size)
+def _encode_many(stones, to_play, ko, recent, size, nbr, out):
     ws = _ladder_workspace(size * size)
     for b in range(stones.shape[0]):
         fill_alphago_planes(stones[b], to_play[b], ko[b], recent[b], size, nbr, ws, out[b])
@@ -594,9 +547,9 @@ def _encode_many(stones, to_play, ko, recent, size, out):
 
 def encode_into_kernel(stones, to_play, ko, recent, size, out2d):
     """stones int8[P], to_play int, ko int, recent int16[8], out uint8[48, P]."""
-    _encode_one(stones, to_play, ko, recent, size, out2d)
+    _encode_one(stones, to_play, ko, recent, size, _neighbours(size), out2d)
 
 
 def encode_batch_kernel(stones, to_play, ko, recent, size, out3d):
     """stones int8[B, P], to_play int64[B], ko int64[B], recent int16[B, 8], out uint8[B, 48, P]."""
-    _encode_many(stones, to_play, ko, recent, size, out3d)
+    _encode_many(stones, to_play, ko, recent, size, _neighbours(size), out3d)

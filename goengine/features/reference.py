@@ -13,20 +13,18 @@ col`` with row 0 at the top), ``to_play``, ``ko`` (the point illegal for
 ``to_play`` by simple ko, -1 for none) and ``recent`` (points of the last
 moves, most recent first, -1 or anything off the board for pass / no move).
 
-The helpers ``play``, ``play_move`` and ``legal`` are also handy for tests that
-replay game records without depending on ``goengine.board``; ``archive_games``
-reads such records out of a tar archive for ``replay`` (tests and benchmarks).
+The helpers ``play``, ``play_move``, ``legal`` and ``replay`` are also handy for
+tests that replay game records without depending on ``goengine.board``.  Only
+facts that are definitions, not algorithms, are shared with the fast code: the
+colours (``goengine.coords``) and the ladder reading limits (``alphago.py``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-EMPTY, BLACK, WHITE = 0, 1, 2
-
-# Ladder reading limits; alphago.py uses the same numbers (a test checks).
-LADDER_MAX_DEPTH = 100   # plies below the position being read
-LADDER_MAX_NODES = 200   # attacker decisions with two liberties to choose from
+from goengine.coords import BLACK, EMPTY, RECENT_MOVES, WHITE
+from goengine.features.alphago import LADDER_MAX_DEPTH, LADDER_MAX_NODES
 
 SIMPLE_PLANES = 12
 ALPHAGO_PLANES = 48
@@ -219,7 +217,7 @@ def encode_simple(stones, to_play, ko, recent, size) -> np.ndarray:
 
 def _fill_simple(planes, stones, to_play, recent, size):
     count = size * size
-    recent = [int(m) for m in recent][:8]
+    recent = [int(m) for m in recent][:RECENT_MOVES]
     for p in range(count):
         s = int(stones[p])
         if s == to_play:
@@ -311,7 +309,7 @@ def replay(size: int, moves, setup_black=(), setup_white=()):
     history: list[int] = []
     ko, ko_for = -1, 0
     for color, point in moves:
-        recent = (history[::-1] + [-1] * 8)[:8]
+        recent = (history[::-1] + [-1] * RECENT_MOVES)[:RECENT_MOVES]
         yield (np.array(stones, np.int8), color, ko if ko_for == color else -1,
                np.array(recent, np.int16), point)
         if 0 <= point < count and point == ko and ko_for == color:
@@ -322,43 +320,3 @@ def replay(size: int, moves, setup_black=(), setup_white=()):
             return
         ko_for = 3 - color
         history.append(point if 0 <= point < count else -1)
-
-
-def archive_games(archive, count: int, size: int = 19, skip_unreadable: bool = False):
-    """The first ``count`` ``size`` x ``size`` games of a tar archive of ``.sgf`` files,
-    read as a stream, as ``(moves, setup_black, setup_white)`` for ``replay``.
-
-    Parsed by sgfmill alone (not ``goengine.sgf``), main line only.  A record
-    sgfmill cannot parse raises its ValueError, or is passed over with
-    ``skip_unreadable``.
-    """
-    import tarfile
-
-    from sgfmill import sgf
-
-    def point(row, col):  # sgfmill counts rows from the bottom
-        return (size - 1 - row) * size + col
-
-    found = 0
-    with tarfile.open(archive, "r|*") as tar:
-        for member in tar:
-            if found >= count:
-                break
-            if not member.isfile() or not member.name.endswith(".sgf"):
-                continue
-            try:
-                game = sgf.Sgf_game.from_bytes(tar.extractfile(member).read())
-            except ValueError:
-                if skip_unreadable:
-                    continue
-                raise
-            if game.get_size() != size:
-                continue
-            black, white, _ = game.get_root().get_setup_stones()
-            moves = []
-            for node in game.get_main_sequence():
-                color, move = node.get_move()
-                if color is not None:
-                    moves.append((BLACK if color == "b" else WHITE, size * size if move is None else point(*move)))
-            found += 1
-            yield moves, [point(r, c) for r, c in black], [point(r, c) for r, c in white]

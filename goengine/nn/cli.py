@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from goengine.nn.device import DEVICE_CHOICES
 from goengine.nn.model import PRESETS
 from goengine.nn.schedule import SCHEDULES
 
@@ -56,10 +57,25 @@ def _positive(ctx, param, value):
               help="DataLoader worker processes per rank.")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Torch intra-op threads of each rank [default: torch's choice, the core count].")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the model.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the initial weights and the data order.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
+@click.option("--init-from", "init_from", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Start a new run from the weights of this model file (same architecture and feature set); "
+                   "the optimizer and the schedule start afresh.")
+@click.option("--value-weight", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Give the network a value head and train it on the game results: loss = policy cross-entropy "
+                   "+ this x value MSE (0: policy only).")
+@click.option("--value-positions-per-game", type=click.IntRange(min=1), default=None,
+              help="Value targets on at most this many positions of each game, picked once per run "
+                   "(positions of one game are correlated: fewer per game overfit less) [default: all].")
+@click.option("--value-channels", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Planes of the value head's 1x1 convolution.")
+@click.option("--value-hidden", type=click.IntRange(min=1), default=256, show_default=True,
+              help="Units of the value head's fully connected layer.")
+@click.option("--freeze-trunk", is_flag=True,
+              help="Train only the value head, on the frozen trunk and policy of the --init-from model.")
 @click.option("--stop-at", type=click.IntRange(min=1), default=None,
               help="Checkpoint and exit once this step is reached (continue later with --resume).")
 @click.option("--no-augment", is_flag=True, help="Do not apply random board symmetries.")
@@ -67,8 +83,9 @@ def _positive(ctx, param, value):
 @click.pass_context
 def train(ctx, data, out, preset, layers, filters, features, batch_size, steps, epochs, lr, optimizer, momentum,
           weight_decay, warmup_steps, schedule, eval_every, val_positions, checkpoint_every, workers, threads,
-          device, compile_, seed, resume, stop_at, no_augment, no_progress):
-    """Train the policy network on a prepared data directory.
+          device, compile_, seed, resume, init_from, value_weight, value_positions_per_game, value_channels,
+          value_hidden, freeze_trunk, stop_at, no_augment, no_progress):
+    """Train the policy network (and optionally its value head) on a prepared data directory.
 
     Multi-GPU / multi-node: launch with torchrun, e.g.
     `torchrun --nproc_per_node=8 train_policy.py train --data D --out R`.
@@ -97,7 +114,9 @@ def train(ctx, data, out, preset, layers, filters, features, batch_size, steps, 
         batch_size=batch_size, steps=steps, epochs=epochs, lr=lr, optimizer=optimizer, momentum=momentum,
         weight_decay=weight_decay, warmup_steps=warmup_steps, schedule=schedule, eval_every=eval_every,
         val_positions=val_positions, checkpoint_every=checkpoint_every, workers=workers, threads=threads, device=device,
-        compile=compile_, seed=seed, resume=resume, stop_at=stop_at, augment=not no_augment,
+        compile=compile_, seed=seed, resume=resume, init_from=None if init_from is None else str(init_from),
+        value_weight=value_weight, value_positions_per_game=value_positions_per_game, value_channels=value_channels,
+        value_hidden=value_hidden, freeze_trunk=freeze_trunk, stop_at=stop_at, augment=not no_augment,
         progress=not no_progress, explicit=explicit,
     )
     try:
@@ -113,22 +132,21 @@ def train(ctx, data, out, preset, layers, filters, features, batch_size, steps, 
 @click.option("--max-games", type=click.IntRange(min=1), default=None, help="Stop after this many games.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout (progress on stderr).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def evaluate(model_path, sources, max_games, as_json, batch_size, device, no_progress):
     """Move-prediction accuracy of a model on SGF SOURCES (files, folders, archives)."""
-    import torch
-
-    from goengine.nn.evaluate import evaluate_model, format_report
+    from goengine.nn.device import DeviceError, resolve_device
+    from goengine.nn.evaluate import evaluate_model, format_report, no_positions_reason
     from goengine.nn.modelfile import ModelFileError, load_model
     from goengine.paths import default_model_path
 
     if model_path is None:
         model_path = default_model_path()
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    elif device == "cuda" and not torch.cuda.is_available():
-        raise click.BadParameter("CUDA is not available", param_hint="--device")
+    try:
+        device = resolve_device(device)
+    except DeviceError as exc:
+        raise click.BadParameter(str(exc), param_hint="--device") from None
     try:
         model, info = load_model(model_path, device=device)
     except ModelFileError as exc:
@@ -143,3 +161,5 @@ def evaluate(model_path, sources, max_games, as_json, batch_size, device, no_pro
     else:
         click.echo(f"model {model_path}: {info['layers']}x{info['filters']}, {info['feature_set']}")
         click.echo(format_report(result))
+    if result["positions"] == 0:
+        raise click.ClickException(no_positions_reason(result))

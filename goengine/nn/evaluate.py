@@ -1,4 +1,4 @@
-"""How well a policy network predicts the moves of SGF games.
+"""How well a policy network predicts the moves of SGF games (and its value head their results).
 
 Games are read with the same reader as ``prepare`` (``goengine.sgf.iter_games``) and
 turned into positions by the same replay (``goengine.dataset.replay.game_positions``);
@@ -8,13 +8,17 @@ illegal move (the positions before it count, as in ``prepare``).
 
 ``evaluate_model(model, info, sources)`` returns a dict::
 
-    {"positions", "top1", "top5", "nll",
-     "phases": {"1-50": {...}, "51-150": {...}, "151+": {...}},   # same four keys each
-     "games": {"read", "used", "cut_at_illegal_move", "skipped": {reason: count}},
-     "feature_set", "board_size", "elapsed_s", "positions_per_s"}
+    {"positions", "top1", "top5", "nll", "value_positions", "value_mse", "value_accuracy",
+     "phases": {"1-50": {...}, "51-150": {...}, "151+": {...}},   # the same keys each
+     "games": {"read", "used", "with_winner", "cut_at_illegal_move", "skipped": {reason: count}},
+     "value_head", "feature_set", "board_size", "elapsed_s", "positions_per_s"}
 
 ``top1``/``top5`` are fractions, ``nll`` the mean negative log-likelihood (nats) of the
-expert move under the network's softmax over board points.
+expert move under the network's softmax over board points (``goengine.nn.metrics``).
+For a network with a value head (``value_head`` True), ``value_accuracy`` is the
+fraction of positions of games with a known winner where the sign of the predicted
+value picks the winner, and ``value_mse`` its squared error against the result (+1/-1
+for the side to move); without one they are None.
 """
 
 from __future__ import annotations
@@ -25,9 +29,12 @@ from typing import Iterable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from goengine.dataset.replay import game_positions
+from goengine.dataset.torch_data import side_results
+from goengine.features import FeatureSet, get_feature_set
+from goengine.sgf import read_result, value_winner
+from goengine.nn import metrics
 
 PHASES = (("1-50", 1, 50), ("51-150", 51, 150), ("151+", 151, None))
 
@@ -40,33 +47,36 @@ def _phase_index(move_numbers: np.ndarray) -> np.ndarray:
 
 
 class _Tally:
-    """Sums of NLL, top-1 and top-5 hits and counts, per phase."""
+    """The metric sums (``goengine.nn.metrics``) of each game phase."""
 
     def __init__(self) -> None:
-        self.sums = np.zeros((len(PHASES), 4), dtype=np.float64)  # nll, top1, top5, n
+        self.sums = metrics.zeros(len(PHASES))
 
-    def add(self, nll: np.ndarray, top1: np.ndarray, top5: np.ndarray, move_numbers: np.ndarray) -> None:
-        phase = _phase_index(move_numbers)
-        for column, values in enumerate((nll, top1, top5, np.ones_like(nll))):
-            np.add.at(self.sums[:, column], phase, values)
+    def add(self, rows: torch.Tensor, move_numbers: np.ndarray) -> None:
+        self.sums.index_add_(0, torch.from_numpy(_phase_index(move_numbers)), rows.cpu())
 
-    @staticmethod
-    def _stats(row: np.ndarray) -> dict:
-        nll, top1, top5, count = row
-        if count == 0:
-            return {"positions": 0, "top1": None, "top5": None, "nll": None}
-        return {"positions": int(count), "top1": top1 / count, "top5": top5 / count, "nll": nll / count}
+    @property
+    def positions(self) -> int:
+        return int(self.sums[:, metrics.COLUMNS.index("positions")].sum())
 
     def result(self) -> dict:
-        out = self._stats(self.sums.sum(axis=0))
-        out["phases"] = {name: self._stats(self.sums[i]) for i, (name, _, _) in enumerate(PHASES)}
+        out = metrics.summarise(self.sums.sum(dim=0))
+        out["phases"] = {name: metrics.summarise(self.sums[i]) for i, (name, _, _) in enumerate(PHASES)}
         return out
 
 
+def game_winner(result: str) -> int:
+    """The winner a value estimate is judged against: the same rule as the training
+    targets (``goengine.sgf.value_winner``); 0 when the result names none."""
+    return value_winner(read_result(result))[0]
+
+
 def _concat(chunks: list) -> dict:
-    """GamePositions of several games -> one dict of arrays."""
+    """(GamePositions, winner) of several games -> one dict of arrays, with each position's value target."""
     keys = ("stones", "to_play", "ko", "recent", "move", "move_number")
-    return {key: np.concatenate([getattr(c, key) for c in chunks]) for key in keys}
+    batch = {key: np.concatenate([getattr(positions, key) for positions, _ in chunks]) for key in keys}
+    batch["z"] = np.concatenate([side_results(positions.to_play, winner) for positions, winner in chunks])
+    return batch
 
 
 def evaluate_model(
@@ -77,25 +87,22 @@ def evaluate_model(
     batch_size: int = 256,
     device: str | torch.device | None = None,
     progress: bool = False,
-    features=None,
+    features: FeatureSet | None = None,
     games: Iterable | None = None,
 ) -> dict:
     """Accuracy of ``model`` (with its ``info`` from ``load_model``) on SGF ``sources``.
 
-    ``features`` overrides the feature set named in ``info`` (an object with
-    ``encode_batch``); ``games`` may give GameRecords directly instead of reading
-    ``sources``.
+    ``features`` overrides the feature set named in ``info``; ``games`` may give
+    GameRecords directly instead of reading ``sources``.
     """
     size = int(info["board_size"])
     if features is None:
-        from goengine.features import get_feature_set
-
         features = get_feature_set(info["feature_set"])
-    encode = features.encode_batch if hasattr(features, "encode_batch") else features
     if device is None:
         device = next(model.parameters()).device
     device = torch.device(device)
     model = model.to(device).eval()
+    with_value = bool(getattr(model, "has_value_head", False))
 
     skipped: Counter = Counter()
     if games is None:
@@ -104,7 +111,7 @@ def evaluate_model(
         games = iter_games([str(s) for s in sources], allowed_sizes=(size,), counter=skipped)
     tally = _Tally()
     counts = Counter()
-    pending: list[dict] = []
+    pending: list[tuple] = []
     pending_n = 0
     started = time.perf_counter()
     bar = None
@@ -119,16 +126,13 @@ def evaluate_model(
         batch = _concat(chunks)
         for start in range(0, len(batch["move"]), batch_size):
             part = {key: value[start : start + batch_size] for key, value in batch.items()}
-            planes = encode(part["stones"], part["to_play"], part["ko"], part["recent"], size)
+            planes = features.encode_batch(part["stones"], part["to_play"], part["ko"], part["recent"], size)
             x = torch.from_numpy(np.ascontiguousarray(planes, dtype=np.uint8)).to(device)
             target = torch.from_numpy(part["move"].astype(np.int64)).to(device)
+            z = torch.from_numpy(part["z"]).to(device)
             with torch.no_grad():
-                logits = model(x).float()
-                nll = F.cross_entropy(logits, target, reduction="none")
-                top5 = logits.topk(min(5, logits.shape[1]), dim=1).indices
-                hits = top5 == target[:, None]
-            tally.add(nll.cpu().numpy().astype(np.float64), hits[:, 0].cpu().numpy().astype(np.float64),
-                      hits.any(dim=1).cpu().numpy().astype(np.float64), part["move_number"])
+                logits, value = model(x, with_value=True) if with_value else (model(x), None)
+                tally.add(metrics.columns(logits, target, value, z), part["move_number"])
 
     for record in games:
         if max_games is not None and counts["read"] >= max_games:
@@ -145,13 +149,15 @@ def evaluate_model(
             skipped["illegal move" if positions.cut_at_illegal_move else "only passes"] += 1
             continue
         counts["used"] += 1
-        pending.append(positions)
+        winner = game_winner(record.result)
+        counts["with_winner"] += winner != 0
+        pending.append((positions, winner))
         pending_n += len(positions)
         if pending_n >= batch_size:
             flush(pending)
             pending, pending_n = [], 0
             if bar is not None:
-                bar.set_postfix(positions=int(tally.sums[:, 3].sum()))
+                bar.set_postfix(positions=tally.positions)
     if pending:
         flush(pending)
     if bar is not None:
@@ -161,9 +167,11 @@ def evaluate_model(
     result["games"] = {
         "read": counts["read"],
         "used": counts["used"],
+        "with_winner": counts["with_winner"],
         "cut_at_illegal_move": counts["cut_at_illegal_move"],
         "skipped": dict(skipped.most_common()),
     }
+    result["value_head"] = with_value
     result["feature_set"] = info.get("feature_set")
     result["board_size"] = size
     result["elapsed_s"] = round(elapsed, 3)
@@ -172,7 +180,7 @@ def evaluate_model(
 
 
 def format_report(result: dict) -> str:
-    """A human-readable table of ``evaluate_model``'s result."""
+    """A human-readable table of ``evaluate_model``'s result (value columns with a value head)."""
 
     def pct(value):
         return "   -  " if value is None else f"{100 * value:5.1f}%"
@@ -180,13 +188,34 @@ def format_report(result: dict) -> str:
     def nll(value):
         return "   -  " if value is None else f"{value:6.3f}"
 
-    lines = [f"{'positions':<10} {'top-1':>7} {'top-5':>7} {'NLL':>7}  phase"]
-    lines.append(f"{result['positions']:<10} {pct(result['top1']):>7} {pct(result['top5']):>7} {nll(result['nll']):>7}  all moves")
-    for name, stats in result["phases"].items():
-        lines.append(f"{stats['positions']:<10} {pct(stats['top1']):>7} {pct(stats['top5']):>7} {nll(stats['nll']):>7}  moves {name}")
+    value = result["value_head"]
+
+    def row(stats: dict, label: str) -> str:
+        line = f"{stats['positions']:<10} {pct(stats['top1']):>7} {pct(stats['top5']):>7} {nll(stats['nll']):>7}"
+        if value:
+            line += f" {pct(stats['value_accuracy']):>7} {nll(stats['value_mse']):>7}"
+        return f"{line}  {label}"
+
+    header = f"{'positions':<10} {'top-1':>7} {'top-5':>7} {'NLL':>7}"
+    if value:
+        header += f" {'value':>7} {'MSE':>7}"
+    lines = [f"{header}  phase", row(result, "all moves")]
+    lines += [row(stats, f"moves {name}") for name, stats in result["phases"].items()]
     games = result["games"]
     lines.append(f"games: {games['read']} read, {games['used']} used, {games['cut_at_illegal_move']} cut at an illegal move")
+    if value:
+        lines.append(f"value: the sign of the prediction against the winner, on the {result['value_positions']} positions "
+                     f"of the {games['with_winner']} games with a known winner")
     for reason, count in games["skipped"].items():
         lines.append(f"  skipped {count}: {reason}")
     lines.append(f"{result['elapsed_s']:.1f} s, {result['positions_per_s'] or 0:.0f} positions/s")
     return "\n".join(lines)
+
+
+def no_positions_reason(result: dict) -> str:
+    """One line saying why ``evaluate_model`` found nothing to score."""
+    games = result["games"]
+    if games["read"] == 0 and not games["skipped"]:
+        return "no SGF game found in the sources"
+    skipped = ", ".join(f"{count} {reason}" for reason, count in games["skipped"].items())
+    return f"no usable {result['board_size']}x{result['board_size']} game in the sources (skipped: {skipped})"

@@ -4,14 +4,21 @@ safetensors holds only tensors and a JSON header, so loading a model never runs 
 from the file (unlike pickle-based ``torch.save`` checkpoints).  Metadata keys, all
 strings as the format requires:
 
-``format_version``  ``"1"``
-``architecture``    JSON ``{"layers", "filters", "in_planes", "board_size"}``
+``format_version``  ``"1"`` for a policy-only network, ``"2"`` for one with a value head
+``architecture``    JSON ``{"layers", "filters", "in_planes", "board_size"}``, plus
+                    ``"value_head": {"channels", "hidden"}`` in version 2
 ``feature_set``     name for ``goengine.features.get_feature_set``
 ``training``        free-form JSON from the trainer (data, steps, accuracy, ...)
 
+The version is the oldest reader that can use the file: a policy-only network is
+still written as version 1, byte for byte what goengine wrote before value heads
+existed, so older goengines keep playing it; a goengine from before value heads
+refuses a version-2 file with a clear message instead of failing on tensors it does
+not know.
+
 ``load_model`` returns ``(model, info)`` with ``info`` =
-``{"format_version", "architecture": {...}, "feature_set", "board_size", "in_planes",
-"layers", "filters", "training": {...}, "path"}``.
+``{"format_version", "architecture": {...}, "heads": ["policy"(, "value")],
+"feature_set", "board_size", "in_planes", "layers", "filters", "training": {...}, "path"}``.
 """
 
 from __future__ import annotations
@@ -27,8 +34,9 @@ from safetensors.torch import save as serialize
 from goengine.atomic import atomic_write
 from goengine.nn.model import Architecture, PolicyNet
 
-FORMAT_VERSION = 1
-SUPPORTED_VERSIONS = (1,)
+POLICY_ONLY_VERSION = 1
+VALUE_HEAD_VERSION = 2
+SUPPORTED_VERSIONS = (POLICY_ONLY_VERSION, VALUE_HEAD_VERSION)
 
 
 class ModelFileError(ValueError):
@@ -53,7 +61,7 @@ def save_model(model: torch.nn.Module, path: str | os.PathLike, feature_set: str
     tensors = {name: t.detach().to("cpu", torch.float32 if t.is_floating_point() else t.dtype).contiguous()
                for name, t in net.state_dict().items()}
     metadata = {
-        "format_version": str(FORMAT_VERSION),
+        "format_version": str(VALUE_HEAD_VERSION if net.has_value_head else POLICY_ONLY_VERSION),
         "architecture": json.dumps(net.arch.to_dict(), sort_keys=True),
         "feature_set": str(feature_set),
         "training": json.dumps(info or {}, sort_keys=True, default=str),
@@ -105,9 +113,13 @@ def read_metadata(path: str | os.PathLike) -> dict:
         training = json.loads(meta.get("training", "{}"))
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path} has invalid goengine metadata: {exc}") from None
+    if (arch.value_head is not None) != (version_number == VALUE_HEAD_VERSION):
+        raise ModelFileError(f"{path} has invalid goengine metadata: format_version {version_number} "
+                             f"with heads {', '.join(arch.heads)}")
     return {
         "format_version": version_number,
         "architecture": arch.to_dict(),
+        "heads": list(arch.heads),
         "feature_set": feature_set,
         "board_size": arch.board_size,
         "in_planes": arch.in_planes,

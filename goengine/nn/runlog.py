@@ -87,14 +87,18 @@ class RunLog:
 
 
 def plot_curves(records: list[dict], path: str | os.PathLike) -> None:
-    """Loss and top-1/top-5 accuracy against step, train and validation (matplotlib Agg)."""
+    """Loss and top-1/top-5 accuracy against step, train and validation (matplotlib Agg);
+    with a value head a third panel: value MSE and sign accuracy, where a validation
+    curve that turns up while the training curve keeps falling shows overfitting."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     points = [r for r in records if "event" not in r and "step" in r]
-    figure = Figure(figsize=(10, 4), dpi=100)
+    value = any("train_value_mse" in r for r in points)
+    figure = Figure(figsize=(15 if value else 10, 4), dpi=100)
     FigureCanvasAgg(figure)
-    loss_ax, acc_ax = figure.subplots(1, 2)
+    axes = figure.subplots(1, 3 if value else 2)
+    loss_ax, acc_ax = axes[0], axes[1]
 
     def series(key):
         xs = [r["step"] for r in points if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
@@ -114,13 +118,26 @@ def plot_curves(records: list[dict], path: str | os.PathLike) -> None:
         xs, ys = series(key)
         if xs:
             acc_ax.plot(xs, [100 * y for y in ys], style, label=label, markersize=3)
+    if value:
+        value_ax = axes[2]
+        for key, label, style in (
+            ("train_value_mse", "train MSE", "-"),
+            ("val_value_mse", "validation MSE", "o-"),
+            ("train_value_accuracy", "train sign accuracy", "--"),
+            ("val_value_accuracy", "validation sign accuracy", "s--"),
+        ):
+            xs, ys = series(key)
+            if xs:
+                value_ax.plot(xs, ys, style, label=label, markersize=3)
+        value_ax.set_xlabel("step")
+        value_ax.set_title("value head")
     loss_ax.set_xlabel("step")
     loss_ax.set_ylabel("cross-entropy (nats)")
     loss_ax.set_title("loss")
     acc_ax.set_xlabel("step")
     acc_ax.set_ylabel("accuracy (%)")
     acc_ax.set_title("move prediction accuracy")
-    for ax in (loss_ax, acc_ax):
+    for ax in axes:
         ax.grid(True, alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)

@@ -42,7 +42,8 @@ def _device_option(f):
 
 
 def build_agent(model_path=None, device: str = "cpu", threads: int = 1, temperature: float = 0.0,
-                seed: int | None = None, resign: bool = True, resign_margin: float | None = None):
+                seed: int | None = None, resign: bool = True, resign_margin: float | None = None,
+                playouts: int = 0, seconds: float | None = None):
     """The agent a command plays with, from its command-line options; ClickException
     when the model is missing or unreadable.
 
@@ -56,6 +57,8 @@ def build_agent(model_path=None, device: str = "cpu", threads: int = 1, temperat
     from goengine.nn.modelfile import ModelFileError
 
     torch.set_num_threads(threads)
+    if playouts or seconds:
+        return _build_search_agent(model_path, device, temperature, seed, resign, playouts, seconds)
     if not resign:
         resign_kwargs = {"resign_threshold": None}
     else:
@@ -64,6 +67,29 @@ def build_agent(model_path=None, device: str = "cpu", threads: int = 1, temperat
         return load_agent(model_path, device=device, temperature=temperature, rng=seed, **resign_kwargs)
     except (ModelNotFoundError, ModelFileError) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _build_search_agent(model_path, device, temperature: float, seed: int | None, resign: bool,
+                        playouts: int, seconds: float | None):
+    """A SearchAgent (goengine.engine.search): ``playouts`` per move and/or ``seconds`` per move."""
+    from goengine.engine.agent import ModelNotFoundError
+    from goengine.engine.search import SearchAgent, SearchConfig
+    from goengine.nn.modelfile import ModelFileError
+
+    config = SearchConfig(playouts=playouts or None, seconds=seconds, temperature=temperature,
+                          **({} if resign else {"resign_threshold": None}))
+    try:
+        return SearchAgent.from_model(model_path, device=device, config=config)
+    except (ModelNotFoundError, ModelFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _search_options(f):
+    """--playouts / --time: how long the engine reads ahead (0 and no time: the raw network)."""
+    f = click.option("--time", "seconds", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help="Thinking time per move in seconds (tree search); a GTP clock, when set, decides.")(f)
+    return click.option("--playouts", type=click.IntRange(min=0), default=0, show_default=True,
+                        help="Tree-search playouts per move; 0 plays the raw policy network.")(f)
 
 
 def _board_size(agent, size: int | None) -> int:
@@ -186,13 +212,14 @@ def _protocol_streams():
 @click.option("--superko/--no-superko", default=False, show_default=True,
               help="Forbid positional superko repetitions (besides simple ko).")
 @click.option("--seed", type=int, default=None, help="Random seed (for --temperature > 0).")
+@_search_options
 @_device_option
-def gtp(model_path, komi, temperature, resign, resign_margin, superko, seed, device, threads):
+def gtp(model_path, komi, temperature, resign, resign_margin, superko, seed, playouts, seconds, device, threads):
     """Speak GTP v2 on stdin/stdout (for Sabaki, Lizzie, GoGui, referees)."""
     from goengine.play.gtp import GtpEngine, serve
 
     agent = build_agent(model_path, device, threads, temperature=temperature, seed=seed, resign=resign,
-                        resign_margin=resign_margin)
+                        resign_margin=resign_margin, playouts=playouts, seconds=seconds)
     stdin, stdout = _protocol_streams()
     engine = GtpEngine(agent, komi=komi, superko=superko, log=sys.stderr)
     print(f"goengine gtp: model {agent.info.get('path')} ({agent.board_size}x{agent.board_size}, "
@@ -225,9 +252,10 @@ def gtp(model_path, komi, temperature, resign, resign_margin, superko, seed, dev
 @click.option("--superko/--no-superko", default=False, show_default=True)
 @click.option("--seed", type=int, default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (with every game's result).")
+@_search_options
 @_device_option
 def match(opponent, games, sgf_dir, size, komi, max_moves, model_path, referee, openings_source, opening_moves, jobs,
-          temperature, resign, timeout, superko, seed, as_json, device, threads):
+          temperature, resign, timeout, superko, seed, as_json, playouts, seconds, device, threads):
     """Play the network against a GTP engine; report win rate and Elo difference.
 
     Exits 0 when every game was played; 1 when the opponent or the referee failed (the
@@ -237,7 +265,7 @@ def match(opponent, games, sgf_dir, size, komi, max_moves, model_path, referee, 
     from goengine.play.openings import OpeningError, read_openings
 
     factory = functools.partial(build_agent, model_path, device, threads, temperature=temperature, seed=seed,
-                                resign=resign)
+                                resign=resign, playouts=playouts, seconds=seconds)
     agent = factory()
     size = _board_size(agent, size)
     openings = None

@@ -19,9 +19,10 @@ What cannot be read is counted in ``counter`` under a named reason and the run g
 ``unsafe archive member``       absolute or ``..`` paths, links, devices inside an archive
 ``nested archive``              an archive inside an archive (not opened)
 ``unreadable archive member``   an encrypted zip member or one using an unsupported compression
-``corrupt archive``             a damaged or truncated archive or compressed file; games read
+``truncated or corrupt``        a damaged or truncated archive or compressed file; games read
                                 before the damage are kept (a damaged zip member costs only
-                                that member; damage in a tar, being a stream, ends the tar)
+                                that member; damage in a tar, being a stream, ends the tar),
+                                and a :class:`Damage` says how many there were
 ``unreadable file``             an SGF file the operating system would not let us read
 ``game too large``              one game over ``GAME_LIMIT`` bytes (a runaway file, not a record)
 ``parse error``                 an SGF file with no game in it
@@ -41,6 +42,7 @@ import tarfile
 import zipfile
 import zlib
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -68,21 +70,41 @@ _KINDS = (
     (".txz", ("tar", None)),
 )
 _DECOMPRESSORS = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}  # each takes a file object
+# how a compressed stream begins, for tar archives: their compression is read from the data,
+# not the name, and decompressed here so that a truncated stream is an error (tarfile's own
+# stream reader takes a stream cut at a member boundary for the archive's end)
+_MAGIC = ((b"\x1f\x8b", "gz"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
 # what a damaged archive or compressed stream raises while being read
 _DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError, tarfile.TarError, zipfile.BadZipFile)
 # ... and what says the file itself could not be opened (the archive may be fine)
 _CANNOT_OPEN = (PermissionError, FileNotFoundError, IsADirectoryError)
 
 
-def iter_games(sources, allowed_sizes=(19,), counter: Counter | None = None) -> Iterator[GameRecord]:
+@dataclass(frozen=True)
+class Damage:
+    """A file (or zip member) whose reading stopped at damage, and how many games it
+    gave before that."""
+
+    source: str
+    games_before_damage: int
+    error: str
+
+    def __str__(self) -> str:
+        count = self.games_before_damage
+        games = f"{count} game{'' if count == 1 else 's'}"
+        return f"{self.source}: truncated or corrupt after {games} ({self.error})"
+
+
+def iter_games(sources, allowed_sizes=(19,), counter: Counter | None = None,
+               damaged: list[Damage] | None = None) -> Iterator[GameRecord]:
     """Every readable game of every source, as :class:`GameRecord`.
 
     Games that cannot be used are counted in ``counter`` under their reason (see
-    :mod:`goengine.sgf.reader` and this module).  A missing source raises
-    FileNotFoundError at once, before anything is read.
+    :mod:`goengine.sgf.reader` and this module); damaged files are also listed in
+    ``damaged``.  A missing source raises FileNotFoundError at once, before anything is read.
     """
     counter = Counter() if counter is None else counter
-    return _read_games(iter_sgf_blobs(sources, counter), allowed_sizes, counter)
+    return _read_games(iter_sgf_blobs(sources, counter, damaged), allowed_sizes, counter)
 
 
 def _read_games(blobs, allowed_sizes, counter: Counter) -> Iterator[GameRecord]:
@@ -93,17 +115,19 @@ def _read_games(blobs, allowed_sizes, counter: Counter) -> Iterator[GameRecord]:
             counter[skip.reason] += 1
 
 
-def iter_sgf_blobs(sources, counter: Counter | None = None) -> Iterator[tuple[str, bytes]]:
+def iter_sgf_blobs(sources, counter: Counter | None = None,
+                   damaged: list[Damage] | None = None) -> Iterator[tuple[str, bytes]]:
     """``(name, data)`` for every game in ``sources``, one game per blob.
 
     ``sources`` is a path or a list of paths (files or folders).  Names say where the
     game came from: ``file.sgf``, ``file.sgf#3`` (third game of a collection),
     ``month.zip!month/1.sgf``.  Checks that every source exists before reading any,
-    so a typo fails fast instead of after an hour of work.
+    so a typo fails fast instead of after an hour of work.  Whatever cannot be read is
+    counted in ``counter``; each damaged file is also appended to ``damaged`` (and logged).
     """
     paths = _existing_paths(sources)
     counter = Counter() if counter is None else counter
-    return _blobs(paths, counter)
+    return _blobs(paths, counter, [] if damaged is None else damaged)
 
 
 def _existing_paths(sources) -> list[Path]:
@@ -116,7 +140,7 @@ def _existing_paths(sources) -> list[Path]:
     return paths
 
 
-def _blobs(paths: list[Path], counter: Counter) -> Iterator[tuple[str, bytes]]:
+def _blobs(paths: list[Path], counter: Counter, damaged: list[Damage]) -> Iterator[tuple[str, bytes]]:
     for path in paths:
         if path.is_dir():
             for file in _walk(path, counter):
@@ -124,9 +148,9 @@ def _blobs(paths: list[Path], counter: Counter) -> Iterator[tuple[str, bytes]]:
                 if kind is None:
                     counter["not sgf"] += 1
                 else:
-                    yield from _file_blobs(file, kind, counter)
+                    yield from _file_blobs(file, kind, counter, damaged)
         else:
-            yield from _file_blobs(path, _kind(path.name) or _sniff(path), counter)
+            yield from _file_blobs(path, _kind(path.name) or _sniff(path), counter, damaged)
 
 
 def _walk(folder: Path, counter: Counter) -> Iterator[Path]:
@@ -166,27 +190,73 @@ def _sniff(path: Path) -> tuple[str, str | None]:
     return "sgf", None
 
 
-def _file_blobs(path: Path, kind: tuple[str, str | None], counter: Counter) -> Iterator[tuple[str, bytes]]:
+def _file_blobs(path: Path, kind: tuple[str, str | None], counter: Counter,
+                damaged: list[Damage]) -> Iterator[tuple[str, bytes]]:
     """Games of one file; damage is counted and ends this file only."""
     name = str(path)
-    container, compression = kind
+    blobs = _container_blobs(path, name, kind, counter, damaged)
+    yield from _until_damage(blobs, name, counter, damaged, plain_file=kind == ("sgf", None))
+
+
+def _until_damage(blobs: Iterator[tuple[str, bytes]], source: str, counter: Counter, damaged: list[Damage],
+                  plain_file: bool = False) -> Iterator[tuple[str, bytes]]:
+    """The games of one source up to the damage that ends it, if any.  An error in a
+    plain SGF file, or one that kept the file from opening, is counted as an ``unreadable
+    file``; other damage as ``truncated or corrupt``, with the games read before it."""
+    games = 0
     try:
-        if container == "zip":
-            yield from _zip_blobs(path, name, counter)
-        elif container == "tar":
-            with tarfile.open(path, mode="r|*") as archive:
-                yield from _tar_blobs(archive, name, counter)
-        else:
-            with open(path, "rb") as stream:
-                yield from _stream_blobs(_decompressed(stream, compression), name, counter)
+        for blob in blobs:
+            games += 1
+            yield blob
     except _DAMAGE as error:
-        reason = "unreadable file" if kind == ("sgf", None) or isinstance(error, _CANNOT_OPEN) else "corrupt archive"
-        log.warning("%s: %s (%s)", name, reason, error)
-        counter[reason] += 1
+        if plain_file or isinstance(error, _CANNOT_OPEN):
+            log.warning("%s: unreadable file (%s)", source, error)
+            counter["unreadable file"] += 1
+            return
+        damage = Damage(source, games, str(error))
+        log.warning("%s", damage)
+        counter["truncated or corrupt"] += 1
+        damaged.append(damage)
+
+
+def _container_blobs(path: Path, name: str, kind: tuple[str, str | None], counter: Counter,
+                     damaged: list[Damage]) -> Iterator[tuple[str, bytes]]:
+    container, compression = kind
+    if container == "zip":
+        yield from _zip_blobs(path, name, counter, damaged)
+    elif container == "tar":
+        with open(path, "rb") as stream:
+            data = _ShortReads(_decompressed(stream, _compression(stream)))
+            with tarfile.open(fileobj=data, mode="r|") as archive:
+                yield from _tar_blobs(archive, name, counter)
+    else:
+        with open(path, "rb") as stream:
+            yield from _stream_blobs(_decompressed(stream, compression), name, counter)
 
 
 def _decompressed(stream: BinaryIO, compression: str | None) -> BinaryIO:
     return stream if compression is None else _DECOMPRESSORS[compression](stream, "rb")
+
+
+class _ShortReads:
+    """A stream whose ``read`` returns what one read of the one below gives (``read1``),
+    so that tarfile, which reads in 10 kB records, still gets every whole member before
+    a damaged part of a compressed stream: a full-size read across the damage would
+    raise and lose the data in front of it."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read1(size)
+
+
+def _compression(stream: BinaryIO) -> str | None:
+    """The compression a stream's first bytes announce (None: none); the stream is
+    left at its start."""
+    head = stream.read(6)
+    stream.seek(0)
+    return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
 # -- archives -----------------------------------------------------------------------------------
@@ -209,7 +279,7 @@ def _tar_blobs(archive: tarfile.TarFile, name: str, counter: Counter) -> Iterato
             yield from _stream_blobs(_decompressed(stream, kind[1]), f"{name}!{member.name}", counter)
 
 
-def _zip_blobs(path: Path, name: str, counter: Counter) -> Iterator[tuple[str, bytes]]:
+def _zip_blobs(path: Path, name: str, counter: Counter, damaged: list[Damage]) -> Iterator[tuple[str, bytes]]:
     """Members of a zip in directory order; a damaged member does not stop the others."""
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
@@ -224,12 +294,14 @@ def _zip_blobs(path: Path, name: str, counter: Counter) -> Iterator[tuple[str, b
             if info.flag_bits & 0x1 or info.compress_type not in _ZIP_METHODS:
                 counter["unreadable archive member"] += 1
                 continue
-            try:
-                with archive.open(info) as stream:
-                    yield from _stream_blobs(_decompressed(stream, kind[1]), f"{name}!{info.filename}", counter)
-            except _DAMAGE as error:
-                log.warning("%s!%s: corrupt archive member (%s)", name, info.filename, error)
-                counter["corrupt archive"] += 1
+            member = f"{name}!{info.filename}"
+            yield from _until_damage(_zip_member_blobs(archive, info, member, kind, counter), member, counter, damaged)
+
+
+def _zip_member_blobs(archive: zipfile.ZipFile, info: zipfile.ZipInfo, member: str, kind: tuple[str, str | None],
+                      counter: Counter) -> Iterator[tuple[str, bytes]]:
+    with archive.open(info) as stream:
+        yield from _stream_blobs(_decompressed(stream, kind[1]), member, counter)
 
 
 _ZIP_METHODS = frozenset((zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA))
