@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
-from goengine.coords import BLACK, WHITE, opponent, to_gtp
+from goengine.coords import BLACK, WHITE, to_gtp
 from goengine.engine.agent import RESIGN, BoardSizeError, require_size
 from goengine.game import FORFEIT, MOVE_CAP, TWO_PASSES, Game
 from goengine.play.gtp_client import GtpClient, GtpEngineError, GtpError, color_name
@@ -253,7 +253,8 @@ def play_game(agent, client: GtpClient, agent_color: int, size: int, komi: float
     exception, an illegal move) loses the game by forfeit.
     """
     game = Game(size, komi, superko=superko, max_moves=max_moves)
-    them = opponent(agent_color)
+    if callable(getattr(agent, "reset", None)):
+        agent.reset()  # a searching agent drops the last game's tree
     try:
         client.setup_game(size, komi)
         for color, point in opening:
