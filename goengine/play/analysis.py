@@ -318,6 +318,7 @@ class AnalysisEngine:
 
         def vertex(point: int) -> str:
             return to_gtp(point, board.size)
+
         move_infos = [{
             "move": vertex(info.move),
             "visits": info.visits,

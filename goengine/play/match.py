@@ -226,23 +226,16 @@ def start_opponent(command: str, timeout: float) -> tuple[GtpClient, str]:
         raise OpponentError(str(exc)) from None
     try:
         name = client.name()
+        try:
+            version = client.version()
+        except GtpError:
+            version = ""
     except GtpError:  # an engine without "name" still plays
         return client, command
     except GtpEngineError as exc:
         client.kill()
         raise OpponentError(f"the opponent does not answer GTP: {exc}") from None
-    try:
-        version = client.version()
-    except GtpError:
-        version = ""
-    except GtpEngineError as exc:
-        client.kill()
-        raise OpponentError(f"the opponent does not answer GTP: {exc}") from None
     return client, f"{name} {version}".strip() or command
-
-
-def _agent_failure(game: Game, color: int, exc: Exception) -> None:
-    game.forfeit(color, f"{AGENT_FAILED}: {type(exc).__name__}: {exc}")
 
 
 def play_game(agent, client: GtpClient, agent_color: int, size: int, komi: float, max_moves: int,
@@ -275,7 +268,7 @@ def play_game(agent, client: GtpClient, agent_color: int, size: int, komi: float
                     continue
                 game.play(move)
             except Exception as exc:  # the engine under test failed (IllegalMove included): it loses
-                _agent_failure(game, color, exc)
+                game.forfeit(color, f"{AGENT_FAILED}: {type(exc).__name__}: {exc}")
                 continue
             try:  # the opponent hears every move, the last one too (it may score the game)
                 client.play(color, move, size)
