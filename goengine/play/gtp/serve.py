@@ -10,6 +10,12 @@ lock, which makes the interpreter abort at shutdown (``Fatal Python error:
 _enter_buffered_busy``).  A bare ``os.read`` holds no Python lock, so the process
 exits with status 0.  Streams without a descriptor (``io.StringIO`` in tests) are read
 line by line.
+
+A streaming analysis writes a line every ``interval`` seconds, counted from the start of
+the previous line: an analyzer that thinks while it makes a line (a search spends the
+interval growing its tree) is not made to wait a second interval.  The session's
+``input_pending`` is pointed at the input queue, so such an analyzer stops thinking as
+soon as the controller sends anything.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 from typing import TextIO
 
 from goengine.play.gtp.dispatch import Dispatcher, OpenStream
@@ -65,10 +72,15 @@ class InputLines:
         """The next line (END at the end of input); raises queue.Empty after ``timeout`` seconds."""
         return self._lines.get(timeout=timeout)
 
+    def pending(self) -> bool:
+        """True when input (or its end) is waiting to be read."""
+        return not self._lines.empty()
+
 
 def serve(engine: Dispatcher, stdin, stdout: TextIO) -> None:
     """Answer GTP commands from ``stdin`` (text or binary) on ``stdout`` until quit or end of input."""
     lines = InputLines(stdin)
+    engine.session.input_pending = lines.pending
     pending = None
     while True:
         line = pending if pending is not None else lines.get()
@@ -78,9 +90,10 @@ def serve(engine: Dispatcher, stdin, stdout: TextIO) -> None:
         parsed = parse_command(line)
         if parsed is None:
             continue
+        started = time.monotonic()
         reply = engine.start(*parsed)
         if isinstance(reply, OpenStream):
-            pending = _write_stream(engine, parsed[1], reply, lines, stdout)
+            pending = _write_stream(engine, parsed[1], reply, lines, stdout, started)
             if pending is END:
                 return
             continue
@@ -90,19 +103,22 @@ def serve(engine: Dispatcher, stdin, stdout: TextIO) -> None:
             return
 
 
-def _write_stream(engine: Dispatcher, name: str, reply: OpenStream, lines: InputLines, stdout: TextIO):
-    """Write a streaming response.  Returns the input that ended it (END at the end of
-    input), or None when the stream ended by itself."""
+def _write_stream(engine: Dispatcher, name: str, reply: OpenStream, lines: InputLines, stdout: TextIO,
+                  started: float):
+    """Write a streaming response whose first line was begun at ``started``.  Returns the
+    input that ended it (END at the end of input), or None when the stream ended by itself."""
     stdout.write(f"{reply.head}\n{reply.first}\n")
     stdout.flush()
     stream, ending = reply.stream, None
     while True:
         if stream.until_input:
+            wait = None if stream.interval is None else max(0.0, started + stream.interval - time.monotonic())
             try:
-                ending = lines.get(timeout=stream.interval)
+                ending = lines.get(timeout=wait)
                 break
             except queue.Empty:
                 pass
+        started = time.monotonic()
         line = engine.next_line(name, stream)
         if line is None:
             break

@@ -11,13 +11,16 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from goengine.coords import to_gtp
 from goengine.engine.agent import RESIGN, BoardSizeError, require_size
 from goengine.engine.timecontrol import Clock
 from goengine.game import Game
 from goengine.play.gtp.protocol import GtpFailure
+
+if TYPE_CHECKING:
+    from goengine.engine.analysis import Analysis
 
 
 class Session:
@@ -27,9 +30,13 @@ class Session:
     ``probabilities``/``top_moves`` for analysis) or a zero-argument callable that
     returns one, called on first need (so the engine answers ``name`` at once and
     reports a model that cannot be loaded as a GTP error).  ``analyzer``: what the
-    analysis commands ask (``goengine.engine.analysis``); default: a PolicyAnalyzer of
-    the agent.  ``size``: the starting board size (default: the agent's
-    ``board_size``, else 19).
+    analysis commands ask (``goengine.engine.analysis``); default: a SearchAnalyzer
+    when the agent searches (a ``SearchAgent``), else a PolicyAnalyzer of the agent.
+    ``size``: the starting board size (default: the agent's ``board_size``, else 19).
+
+    ``input_pending()`` says whether the controller has sent more input.  ``serve``
+    points it at its input queue, so that a search that streams analysis stops as soon
+    as a new command arrives instead of at the end of its interval.
     """
 
     def __init__(self, agent, size: int | None = None, komi: float = 7.5, superko: bool = False,
@@ -49,6 +56,7 @@ class Session:
         self.analysis_moves = analysis_moves
         self.pv_length = pv_length
         self.log = log if log is not None else sys.stderr
+        self.input_pending: Callable[[], bool] = lambda: False
         self.new_game(int(size or getattr(self._agent, "board_size", None) or 19))
 
     # -- state ----------------------------------------------------------------------------
@@ -74,11 +82,21 @@ class Session:
         return self._agent
 
     @property
+    def searching(self) -> bool:
+        """True when the agent chooses its moves by tree search."""
+        from goengine.engine.search import SearchAgent
+
+        return isinstance(self.agent, SearchAgent)
+
+    @property
     def analyzer(self):
         if self._analyzer is None:
-            from goengine.engine.analysis import PolicyAnalyzer
+            from goengine.engine.analysis import PolicyAnalyzer, SearchAnalyzer
 
-            self._analyzer = PolicyAnalyzer(self.agent, pv_length=self.pv_length)
+            if self.searching:
+                self._analyzer = SearchAnalyzer(self.agent)
+            else:
+                self._analyzer = PolicyAnalyzer(self.agent, pv_length=self.pv_length)
         return self._analyzer
 
     def warm_up(self) -> None:
@@ -140,6 +158,21 @@ class Session:
         if move != RESIGN and not self.board.is_legal(move, color):  # defensive: never answer an illegal move
             move = self.board.pass_point
         return move
+
+    def choose_move_with_analysis(self, color: int, max_moves: int, deadline: float) -> tuple[int, "Analysis"]:
+        """``color``'s move and the analysis shown with it (the ``genmove_analyze`` commands).
+
+        A search's analysis is the tree its move came from, read after the search without
+        more playouts; the policy network's is computed first, its variations as far as
+        ``deadline`` allows, and then the move.
+        """
+        if self.searching:
+            move = self.choose_move(color)
+            analysis = self.analyzer.analyze(self.board, color, max_moves, deadline=time.monotonic())
+        else:
+            analysis = self.analyzer.analyze(self.board, color, max_moves, deadline)
+            move = self.choose_move(color)
+        return move, analysis
 
     def commit(self, color: int, move: int) -> str:
         """Make ``move`` ``color``'s move in the game and return it as GTP text."""
