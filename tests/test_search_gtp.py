@@ -213,3 +213,64 @@ def test_streaming_search_grows_its_tree_and_stops_at_the_next_command(dual9):
     assert totals == sorted(totals) and totals[-1] > totals[0]  # one tree, growing
     assert second == "=2 goengine"
     assert third.startswith("=3\ninfo move ") and fourth == "=4"
+
+
+# ------------------------------------------------------------------- moves: clock, budget, tree
+
+
+def test_without_a_clock_genmove_spends_exactly_the_playouts(dual9):
+    agent = searcher(dual9, playouts=24)
+    engine = GtpEngine(agent, log=io.StringIO())
+    for color in ("b", "w", "b"):
+        ok(engine.handle(f"genmove {color}"))
+        assert agent.last_result.playouts == 24
+    engine.handle("time_settings 600 0 0")  # a long clock leaves the playout cap in charge
+    ok(engine.handle("genmove w"))
+    assert agent.last_result.playouts == 24
+
+
+def test_under_byo_yomi_the_clock_decides_the_thinking_time(dual9):
+    agent = searcher(dual9, playouts=None, seconds=30.0)  # --time 30: the clock must override it
+    engine = GtpEngine(agent, log=io.StringIO())
+    ok(engine.handle("kgs-time_settings byoyomi 0 1 3"))
+    budget = engine.session.clock.seconds_for_move(BLACK, 0, 81)
+    assert budget == pytest.approx(0.75)
+    for number, color in enumerate(("b", "w", "b", "w")):
+        start = time.monotonic()
+        move = ok(engine.handle(f"genmove {color}"))
+        elapsed = time.monotonic() - start
+        assert elapsed < 1.0, elapsed  # within the period: no period lost
+        assert agent.last_result.seconds <= budget + 0.05
+        assert agent.last_result.playouts > 8  # it did search, for most of the budget
+        assert move != "resign" and engine.game.move_number == number + 1
+    assert engine.session.clock.players[BLACK].count_left == 3
+    assert engine.session.clock.players[WHITE].count_left == 3
+    ok(engine.handle("time_left b 0.4 1"))  # the controller's word: 0.4 s left in the last period
+    start = time.monotonic()
+    ok(engine.handle("genmove b"))
+    assert time.monotonic() - start < 0.4
+
+
+def test_the_tree_follows_play_and_genmove_and_is_dropped_on_undo_and_new_games(dual9, tmp_path):
+    agent = searcher(dual9, playouts=200)
+    engine = GtpEngine(agent, log=io.StringIO())
+    ours = from_gtp(ok(engine.handle("genmove b")), 9)
+    below = agent.search.root.child_for(ours)
+    reply = int(below.moves[below.ranked()[0]])
+    kept = below.child_for(reply)
+    visits_before = kept.visits
+    assert visits_before > 1
+    ok(engine.handle(f"play w {to_gtp(reply, 9)}"))
+    ok(engine.handle("genmove b"))
+    assert agent.search.root is kept and agent.last_result.root_visits == visits_before + 200
+
+    ok(engine.handle("undo"))
+    assert agent.search.root is None
+    ok(engine.handle("genmove b"))
+    ok(engine.handle("clear_board"))
+    assert agent.search.root is None
+    ok(engine.handle("genmove b"))
+    sgf = tmp_path / "game.sgf"
+    ok(engine.handle(f"printsgf {sgf}"))
+    ok(engine.handle(f"loadsgf {sgf}"))
+    assert agent.search.root is None

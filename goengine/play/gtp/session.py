@@ -4,10 +4,19 @@ The game is a ``goengine.game.Game``: the board, the moves, how the game ended a
 its SGF record.  A GTP controller owns the flow of the game, so the session follows
 it: a ``play`` after two passes or a resignation reopens the game (as ``kgs-genmove_cleanup``
 needs), and ``undo`` takes back the last move.
+
+A searching agent (``goengine.engine.search.SearchAgent``) keeps its tree from move to
+move: the moves of ``play`` and ``genmove`` walk down it.  A new game (``boardsize``,
+``clear_board``), ``loadsgf`` and ``undo`` drop it (the agent's ``reset()``), since the
+new position is not below the old root.  Under a running clock the clock decides how
+long a searching agent thinks: ``Clock.seconds_for_move`` becomes the search's time
+for that move in place of ``--time`` (the ``--playouts`` cap still holds); without a
+clock the agent's own budget does.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from contextlib import contextmanager
@@ -62,7 +71,23 @@ class Session:
     # -- state ----------------------------------------------------------------------------
 
     def new_game(self, size: int | None = None) -> None:
-        self.game = Game(size or self.size, self.komi, superko=self.superko)
+        self.set_game(Game(size or self.size, self.komi, superko=self.superko))
+
+    def set_game(self, game: Game) -> None:
+        """Play on in ``game`` (a new one, or one loaded from SGF)."""
+        self.game = game
+        self._forget_tree()
+
+    def undo(self) -> None:
+        """Take back the last move; IndexError when there is none."""
+        self.game.undo()
+        self._forget_tree()
+
+    def _forget_tree(self) -> None:
+        """Drop what the agent kept of the old position (a search's tree), if it keeps any."""
+        reset = getattr(self._agent, "reset", None)
+        if reset is not None:
+            reset()
 
     @property
     def board(self):
@@ -146,15 +171,17 @@ class Session:
         finally:
             self.clock.spend(color, time.monotonic() - start)
 
-    def choose_move(self, color: int, cleanup: bool = False) -> int:
+    def choose_move(self, color: int, cleanup: bool = False, deadline: float = math.inf) -> int:
         """The agent's move for ``color`` (a point, the pass point or RESIGN), always legal.
 
-        ``cleanup``: never resign and never pass early (KGS's clean-up phase)."""
+        ``cleanup``: never resign and never pass early (KGS's clean-up phase).
+        ``deadline``: the ``time.monotonic()`` instant the clock allows (``thinking``);
+        a searching agent searches until then at most (see the module docstring)."""
         self.require_supported_size()
-        if cleanup:
-            move = self.agent.select_move(self.board, color, allow_resign=False, allow_early_pass=False)
-        else:
-            move = self.agent.select_move(self.board, color)
+        options = {"allow_resign": False, "allow_early_pass": False} if cleanup else {}
+        if self.searching and math.isfinite(deadline):
+            options.update(playouts=self.agent.config.playouts, seconds=max(deadline - time.monotonic(), 0.0))
+        move = self.agent.select_move(self.board, color, **options)
         if move != RESIGN and not self.board.is_legal(move, color):  # defensive: never answer an illegal move
             move = self.board.pass_point
         return move
@@ -167,7 +194,7 @@ class Session:
         ``deadline`` allows, and then the move.
         """
         if self.searching:
-            move = self.choose_move(color)
+            move = self.choose_move(color, deadline=deadline)
             analysis = self.analyzer.analyze(self.board, color, max_moves, deadline=time.monotonic())
         else:
             analysis = self.analyzer.analyze(self.board, color, max_moves, deadline)
