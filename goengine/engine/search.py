@@ -459,12 +459,12 @@ class SearchAgent:
 
     @classmethod
     def from_model(cls, path=None, device: str = "cpu", config: SearchConfig | None = None,
-                   **options) -> "SearchAgent":
+                   rng: np.random.Generator | int | None = None, **options) -> "SearchAgent":
         """A SearchAgent on the model file ``path`` (default: the shipped model);
         ``options`` are SearchConfig fields when no ``config`` is given."""
         model, info = load_policy(path, device=device)
         evaluator = NetworkEvaluator.from_model(model, info, device=device)
-        return cls(evaluator, config or SearchConfig(**options))
+        return cls(evaluator, config or SearchConfig(**options), rng=rng)
 
     @property
     def board_size(self) -> int | None:
