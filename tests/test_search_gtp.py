@@ -122,6 +122,9 @@ def test_repeated_analysis_grows_one_tree_until_stopped(dual9):
     second = analyzer.analyze(board, BLACK, 5, stop=stop)
     assert agent.search.root is root and second.root.visits > first.root.visits
     assert len(calls) == 4  # asked before every batch, ended when it said so
+    # no clock (an infinite deadline) and no stop: the agent's own budget per move
+    grown = analyzer.analyze(board, BLACK, 5, deadline=float("inf"))
+    assert grown.root.visits == second.root.visits + 16
     # a stop that fires at once still shows moves: one batch is searched
     fresh = searcher(dual9, playouts=16)
     shown = SearchAnalyzer(fresh).analyze(board, BLACK, 5, stop=lambda: True)

@@ -32,6 +32,7 @@ with real visits, winrates and variations without touching them.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
@@ -141,7 +142,7 @@ class SearchAnalyzer:
 
     def analyze(self, board, color: int, max_moves: int, deadline: float | None = None,
                 stop: Callable[[], bool] | None = None) -> Analysis:
-        seconds = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        seconds = None if deadline is None or math.isinf(deadline) else max(deadline - time.monotonic(), 0.0)
         playouts = self.playouts
         if seconds is None and stop is None and playouts is None:
             config = self.agent.config
