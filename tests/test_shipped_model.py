@@ -46,7 +46,7 @@ def test_shipped_model_predicts_held_out_expert_moves(shipped_model, shared_data
 
 
 def test_terminal_game_needs_no_arguments(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GOENGINE_GAMES_DIR", str(tmp_path))  # games go to the games folder
     result = CliRunner().invoke(human, [], input="Q16\nquit\n")
     assert result.exit_code == 0, result.output
     assert "goengine (White) plays" in result.output

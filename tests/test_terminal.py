@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +21,7 @@ from goengine.sgf import read_game
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
+REPO = Path(__file__).resolve().parents[1]
 
 
 class ScriptedAgent:
@@ -142,3 +147,70 @@ def test_human_cli_errors(model9, tmp_path, monkeypatch):
     monkeypatch.setenv("GOENGINE_MODEL", str(tmp_path / "absent.safetensors"))
     result = CliRunner().invoke(human, [], input="quit\n")
     assert result.exit_code != 0 and "does not exist" in result.output
+
+
+# --------------------------------------------------------------------------- where games go
+
+
+def test_games_dir_follows_the_environment(tmp_path, monkeypatch):
+    from goengine.paths import games_dir
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("GOENGINE_GAMES_DIR", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert games_dir() == tmp_path / "home" / ".local" / "share" / "goengine" / "games"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")  # the XDG spec: relative paths are invalid
+    assert games_dir() == tmp_path / "home" / ".local" / "share" / "goengine" / "games"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert games_dir() == tmp_path / "xdg" / "goengine" / "games"
+    monkeypatch.setenv("GOENGINE_GAMES_DIR", str(tmp_path / "mine"))
+    assert games_dir() == tmp_path / "mine"
+
+
+def test_games_go_to_new_files_in_the_games_folder(tmp_path):
+    paths = []
+    for _ in range(2):  # two games within one second get two files
+        out = io.StringIO()
+        game = TerminalGame(ScriptedAgent(), size=9, sgf_dir=tmp_path / "games", stdin=io.StringIO("D4\n"),
+                            stdout=out)
+        assert game.run() == 0
+        paths.append(game.saved_path)
+        assert f"Game saved to {game.saved_path}" in out.getvalue()
+    assert paths[0] != paths[1] and all(p.parent == tmp_path / "games" for p in paths)
+    assert all(p.name.startswith("goengine-") and p.suffix == ".sgf" for p in paths)
+    assert all(len(read_sgf(p).moves) == 2 for p in paths)
+
+
+def test_a_game_that_cannot_be_saved_exits_non_zero(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    out = io.StringIO()
+    game = TerminalGame(ScriptedAgent(), size=9, sgf_dir=blocker / "games", stdin=io.StringIO("quit\n"), stdout=out)
+    assert game.run() == 1 and "Could not save the game" in out.getvalue()
+
+
+def run_human(model, cwd, env_extra, *args):
+    env = {**os.environ, "PYTHONPATH": str(REPO), **env_extra}
+    return subprocess.run([sys.executable, str(REPO / "play.py"), "human", "--model", str(model), *map(str, args)],
+                          input="e5\npass\npass\n", capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+
+
+def test_play_py_human_saves_where_players_expect(model9, tmp_path):
+    cwd = tmp_path / "checkout"
+    cwd.mkdir()
+    xdg = {"XDG_DATA_HOME": str(tmp_path / "data"), "GOENGINE_GAMES_DIR": ""}
+    done = run_human(model9, cwd, xdg)
+    assert done.returncode == 0, done.stderr
+    saved = list((tmp_path / "data" / "goengine" / "games").glob("goengine-*.sgf"))
+    assert len(saved) == 1 and f"Game saved to {saved[0]}" in done.stdout
+    assert not list(cwd.iterdir())  # nothing left in the working directory
+    done = run_human(model9, cwd, {**xdg, "GOENGINE_GAMES_DIR": str(tmp_path / "env")})
+    assert len(list((tmp_path / "env").glob("*.sgf"))) == 1
+    done = run_human(model9, cwd, xdg, "--sgf-dir", tmp_path / "flag")
+    assert done.returncode == 0 and len(list((tmp_path / "flag").glob("*.sgf"))) == 1
+    done = run_human(model9, cwd, xdg, "--sgf-out", tmp_path / "one.sgf")
+    assert done.returncode == 0 and (tmp_path / "one.sgf").exists()
+    done = run_human(model9, cwd, xdg, "--sgf-out", tmp_path / "two.sgf", "--sgf-dir", tmp_path)
+    assert done.returncode == 2 and "not both" in done.stderr
+    assert not list(cwd.iterdir())

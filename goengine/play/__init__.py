@@ -7,12 +7,13 @@ one game's rules of play and its result in ``goengine.game``.
 ``env``                   GoEnv (``goengine/Go-v0``)
 ``terminal``              TerminalGame (human vs engine)
 ``gtp`` / ``gtp_client``  GtpEngine + serve (we are the engine) / GtpClient (we drive one)
+``analysis``              AnalysisEngine + serve: KataGo's JSON analysis protocol (KaTrain)
 ``match``                 play_match: goengine against any GTP engine, honest counts, Elo summary
 ``match_workers``         ``match --jobs N``: games in worker processes
 ``referee``               who scores match games (GNU Go / final_score / Tromp-Taylor)
 ``openings``              match openings from the first moves of SGF games
 ``selfplay``              run_selfplay: SGF games of the network against itself
-``cli``                   the click commands human, selfplay, gtp, match
+``cli``                   the click commands human, selfplay, gtp, analysis, match; build_agent
 ========================  ===========================================================
 
 Names are imported on first use, so ``import goengine.play`` loads neither torch nor

@@ -1,4 +1,4 @@
-"""Click commands for playing: ``human``, ``selfplay``, ``gtp`` and ``match``.
+"""Click commands for playing: ``human``, ``selfplay``, ``gtp``, ``analysis`` and ``match``.
 
 They are plain commands (not a group); ``goengine.cli`` puts them into ``play.py`` and
 the ``goengine`` console script.  Every command takes ``--model FILE`` and falls back
@@ -112,17 +112,27 @@ def _board_size(agent, size: int | None) -> int:
 @click.option("--size", type=int, default=None, help="Board size (default: the model's, normally 19).")
 @click.option("--komi", type=float, default=7.5, show_default=True)
 @click.option("--sgf-out", type=click.Path(dir_okay=False), default=None,
-              help="Where to save the game (default: ./goengine-game-<time>.sgf).")
+              help="Save the game to this file (instead of a new file in the games folder).")
+@click.option("--sgf-dir", type=click.Path(file_okay=False), default=None,
+              help="Games folder (default: $GOENGINE_GAMES_DIR, else the user data folder, "
+                   "e.g. ~/.local/share/goengine/games).")
 @click.option("--temperature", type=float, default=0.0, show_default=True,
               help="0: the engine plays its most probable move; > 0 samples.")
 @click.option("--resign/--no-resign", default=True, show_default=True, help="Let the engine resign lost games.")
 @click.option("--ansi/--no-ansi", default=None, help="Colours (default: when stdout is a terminal).")
 @_search_options
 @_device_option
-def human(model_path, color, size, komi, sgf_out, temperature, resign, ansi, playouts, seconds, device, threads):
-    """Play against the network in the terminal (type 'help' at the prompt)."""
+def human(model_path, color, size, komi, sgf_out, sgf_dir, temperature, resign, ansi, playouts, seconds, device,
+          threads):
+    """Play against the network in the terminal (type 'help' at the prompt).
+
+    The game is saved as SGF when it ends (or on quit, end of input, Ctrl-C), and the
+    path is printed.
+    """
     from goengine.play.terminal import TerminalGame
 
+    if sgf_out and sgf_dir:
+        raise click.UsageError("give --sgf-out FILE or --sgf-dir FOLDER, not both")
     agent = build_agent(model_path, device, threads, temperature=temperature, resign=resign,
                         playouts=playouts, seconds=seconds)
     size = _board_size(agent, size)
@@ -132,6 +142,7 @@ def human(model_path, color, size, komi, sgf_out, temperature, resign, ansi, pla
         size=size,
         komi=komi,
         sgf_out=sgf_out,
+        sgf_dir=sgf_dir,
         stdin=sys.stdin,
         stdout=sys.stdout,
         color=ansi,
@@ -173,8 +184,8 @@ def selfplay(games, out_dir, model_path, size, komi, temperature, max_moves, bat
     click.echo(f"{len(paths)} games written to {out_dir}")
 
 
-def _gtp_streams():
-    """(input, output) for GTP: the real stdout is kept for GTP alone.
+def _protocol_streams():
+    """(input, output) for a line protocol (GTP, JSON analysis): the real stdout is kept for it alone.
 
     Anything else that writes to stdout (a print, a library warning, even C code
     writing to file descriptor 1) goes to stderr instead, so it can never corrupt
@@ -219,7 +230,7 @@ def gtp(model_path, komi, temperature, resign, resign_margin, superko, seed, pla
 
     agent = build_agent(model_path, device, threads, temperature=temperature, seed=seed, resign=resign,
                         resign_margin=resign_margin, playouts=playouts, seconds=seconds)
-    stdin, stdout = _gtp_streams()
+    stdin, stdout = _protocol_streams()
     engine = GtpEngine(agent, komi=komi, superko=superko, log=sys.stderr)
     print(f"goengine gtp: model {agent.info.get('path')} ({agent.board_size}x{agent.board_size}, "
           f"{agent.feature_set.name}) ready", file=sys.stderr)
@@ -302,4 +313,32 @@ def _report(summary, as_json: bool, sgf_dir, error: str | None = None) -> None:
         click.echo(f"games saved in {sgf_dir}")
 
 
-__all__ = ["gtp", "human", "match", "selfplay"]
+@click.command("analysis")
+@_model_option
+@click.option("--visits", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="maxVisits of queries that give none (the policy network shares them out by prior).")
+@click.option("--candidates", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Candidate moves (moveInfos) in each answer.")
+@_device_option
+def analysis(model_path, visits, candidates, device, threads):
+    """KataGo's JSON analysis protocol on stdin/stdout (for KaTrain and other analysis tools).
+
+    One JSON query per line, answered by id with moveInfos, rootInfo and (on request) the
+    policy.  There is no value estimate yet: winrates are 0.5 and scores 0 everywhere.
+    """
+    import goengine
+    from goengine.play.analysis import AnalysisEngine, policy_analyzers, serve
+
+    agent = build_agent(model_path, device, threads)
+    stdin, stdout = _protocol_streams()
+    engine = AnalysisEngine(agent, policy_analyzers(agent), default_visits=visits, candidates=candidates,
+                            version=goengine.__version__)
+    print(f"goengine analysis: model {agent.info.get('path')} ({agent.board_size}x{agent.board_size}) ready; "
+          "no value estimate: winrates are 0.5 and scores 0", file=sys.stderr)
+    try:
+        serve(engine, stdin, stdout)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+__all__ = ["analysis", "build_agent", "gtp", "human", "match", "selfplay"]

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
-from goengine.coords import BLACK, WHITE, opponent, to_gtp
+from goengine.coords import BLACK, WHITE, to_gtp
 from goengine.engine.agent import RESIGN, BoardSizeError, require_size
 from goengine.game import FORFEIT, MOVE_CAP, TWO_PASSES, Game
 from goengine.play.gtp_client import GtpClient, GtpEngineError, GtpError, color_name
@@ -226,23 +226,16 @@ def start_opponent(command: str, timeout: float) -> tuple[GtpClient, str]:
         raise OpponentError(str(exc)) from None
     try:
         name = client.name()
+        try:
+            version = client.version()
+        except GtpError:
+            version = ""
     except GtpError:  # an engine without "name" still plays
         return client, command
     except GtpEngineError as exc:
         client.kill()
         raise OpponentError(f"the opponent does not answer GTP: {exc}") from None
-    try:
-        version = client.version()
-    except GtpError:
-        version = ""
-    except GtpEngineError as exc:
-        client.kill()
-        raise OpponentError(f"the opponent does not answer GTP: {exc}") from None
     return client, f"{name} {version}".strip() or command
-
-
-def _agent_failure(game: Game, color: int, exc: Exception) -> None:
-    game.forfeit(color, f"{AGENT_FAILED}: {type(exc).__name__}: {exc}")
 
 
 def play_game(agent, client: GtpClient, agent_color: int, size: int, komi: float, max_moves: int,
@@ -253,7 +246,8 @@ def play_game(agent, client: GtpClient, agent_color: int, size: int, komi: float
     exception, an illegal move) loses the game by forfeit.
     """
     game = Game(size, komi, superko=superko, max_moves=max_moves)
-    them = opponent(agent_color)
+    if callable(getattr(agent, "reset", None)):
+        agent.reset()  # a searching agent drops the last game's tree
     try:
         client.setup_game(size, komi)
         for color, point in opening:
@@ -274,7 +268,7 @@ def play_game(agent, client: GtpClient, agent_color: int, size: int, komi: float
                     continue
                 game.play(move)
             except Exception as exc:  # the engine under test failed (IllegalMove included): it loses
-                _agent_failure(game, color, exc)
+                game.forfeit(color, f"{AGENT_FAILED}: {type(exc).__name__}: {exc}")
                 continue
             try:  # the opponent hears every move, the last one too (it may score the game)
                 client.play(color, move, size)

@@ -12,7 +12,10 @@ last move and the engine's reply), ``hint`` (the network's favourite moves for y
 ``score`` (Tromp-Taylor area score now), ``board``, ``help``, ``quit``.  The game is a
 ``goengine.game.Game``, which ends it after two passes in a row or a resignation; it is
 saved as SGF in every case (also on ``quit``, end of input and Ctrl-C) and the path is
-printed.
+printed.  It goes to ``sgf_out`` if given, else to a new time-stamped file in
+``sgf_dir`` (default ``goengine.paths.games_dir()``: $GOENGINE_GAMES_DIR or the user's
+data folder, e.g. ~/.local/share/goengine/games), never silently into the working
+directory.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import TextIO
 from goengine.coords import BLACK, GTP_COLUMNS, WHITE, from_gtp, opponent, to_gtp
 from goengine.engine.agent import RESIGN, require_size
 from goengine.game import TWO_PASSES, Game
+from goengine.paths import games_dir
 from goengine.render import color_word, render_board
 
 
@@ -61,6 +65,7 @@ class TerminalGame:
         size: int = 19,
         komi: float = 7.5,
         sgf_out: str | os.PathLike | None = None,
+        sgf_dir: str | os.PathLike | None = None,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         color: bool | None = None,
@@ -79,6 +84,7 @@ class TerminalGame:
         self.color = color
         self.hints = hints
         self.sgf_out = Path(sgf_out) if sgf_out else None
+        self.sgf_dir = Path(sgf_dir) if sgf_dir else None
         self.stopped = False  # quit, end of input or Ctrl-C: the game is left unfinished
         self.saved_path: Path | None = None
 
@@ -106,7 +112,8 @@ class TerminalGame:
     # -- game flow --------------------------------------------------------------------
 
     def run(self) -> int:
-        """Play until the game ends or input stops; save the SGF.  Returns an exit code."""
+        """Play until the game ends or input stops; save the SGF.  Returns an exit code
+        (130 after Ctrl-C, 1 when the game could not be saved)."""
         code = 0
         try:
             self.say(
@@ -129,8 +136,8 @@ class TerminalGame:
             self.say("\nInterrupted: stopping.")
             code = 130
         finally:
-            self.save()
-        return code
+            saved = self.save()
+        return code or (0 if saved else 1)
 
     def engine_move(self) -> None:
         move = self.agent.select_move(self.board)
@@ -226,9 +233,21 @@ class TerminalGame:
             return
         self.say("Hints: " + ", ".join(f"{self.vertex(p)} {100 * prob:.1f}%" for p, prob in moves))
 
+    def sgf_path(self) -> Path:
+        """``sgf_out``, else a new file ``goengine-<date>-<time>.sgf`` in the games folder."""
+        if self.sgf_out is not None:
+            return self.sgf_out
+        folder = self.sgf_dir or games_dir()
+        stem = f"goengine-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+        path = folder / f"{stem}.sgf"
+        number = 1
+        while path.exists():  # two games in one second
+            number += 1
+            path = folder / f"{stem}-{number}.sgf"
+        return path
+
     def save(self) -> Path | None:
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = self.sgf_out or Path.cwd() / f"goengine-game-{stamp}.sgf"
+        path = self.sgf_path()
         me = getattr(self.agent, "name", "goengine")
         black, white = ("Human", f"goengine {me}") if self.human == BLACK else (f"goengine {me}", "Human")
         try:
@@ -238,4 +257,3 @@ class TerminalGame:
             return None
         self.say(f"Game saved to {self.saved_path}")
         return self.saved_path
-
