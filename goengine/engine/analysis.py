@@ -77,6 +77,10 @@ class Analysis:
 
 
 class Analyzer(Protocol):
+    """What the analysis front doors ask.  An analyzer whose answers improve with time
+    (a search) also sets ``thinks_until_stopped = True``: streaming front doors then let
+    each ``analyze`` call think for the whole interval, ended by ``stop``."""
+
     def analyze(self, board, color: int, max_moves: int, deadline: float | None = None,
                 stop: Callable[[], bool] | None = None) -> Analysis:
         """Candidate moves for ``color`` on ``board`` (at most ``max_moves``, best first).
@@ -135,6 +139,8 @@ class SearchAnalyzer:
     ``stop`` bounds it (default: the agent's own budget per move); with a deadline or
     ``stop`` it caps the call as well, None for no cap.
     """
+
+    thinks_until_stopped = True  # a streaming front door lets analyze() take its interval (stop) to think
 
     def __init__(self, agent, playouts: int | None = None):
         self.agent = agent

@@ -101,8 +101,9 @@ def sabaki_line(analysis: Analysis, vertex, request: AnalyzeRequest) -> str:
 
 class AnalysisCommands(HandlerGroup):
     def _line(self, formatter, request: AnalyzeRequest) -> str:
-        """One line of a streaming analysis: the analyzer thinks for one interval, or
-        until the controller sends something (a search grows its tree meanwhile)."""
+        """One line of a streaming analysis.  An analyzer that thinks until stopped (a
+        search) thinks for one interval, or until the controller sends something; the
+        policy network's answers at once, and the stream waits the interval instead."""
         session = self.session
         session.require_supported_size()
         ends = time.monotonic() + (request.interval or FIRST_LINE_SECONDS)
@@ -115,7 +116,8 @@ class AnalysisCommands(HandlerGroup):
 
     def _analyze(self, formatter, request: AnalyzeRequest) -> Stream:
         lines = (self._line(formatter, request) for _ in itertools.count())
-        return Stream(lines, request.interval, until_input=True)
+        paced = getattr(self.session.analyzer, "thinks_until_stopped", False)
+        return Stream(lines, request.interval, until_input=True, paced=paced)
 
     def _genmove(self, formatter, request: AnalyzeRequest) -> Stream:
         def lines():

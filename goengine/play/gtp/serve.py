@@ -11,11 +11,11 @@ _enter_buffered_busy``).  A bare ``os.read`` holds no Python lock, so the proces
 exits with status 0.  Streams without a descriptor (``io.StringIO`` in tests) are read
 line by line.
 
-A streaming analysis writes a line every ``interval`` seconds, counted from the start of
-the previous line: an analyzer that thinks while it makes a line (a search spends the
-interval growing its tree) is not made to wait a second interval.  The session's
-``input_pending`` is pointed at the input queue, so such an analyzer stops thinking as
-soon as the controller sends anything.
+A streaming analysis waits ``interval`` seconds for input after each line, unless its
+stream is ``paced``: then making a line takes the interval (a search grows its tree
+meanwhile), and the loop only looks for input between lines.  The session's
+``input_pending`` is pointed at the input queue, so such a line is cut short as soon
+as the controller sends anything.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import queue
 import threading
-import time
 from typing import TextIO
 
 from goengine.play.gtp.dispatch import Dispatcher, OpenStream
@@ -90,10 +89,9 @@ def serve(engine: Dispatcher, stdin, stdout: TextIO) -> None:
         parsed = parse_command(line)
         if parsed is None:
             continue
-        started = time.monotonic()
         reply = engine.start(*parsed)
         if isinstance(reply, OpenStream):
-            pending = _write_stream(engine, parsed[1], reply, lines, stdout, started)
+            pending = _write_stream(engine, parsed[1], reply, lines, stdout)
             if pending is END:
                 return
             continue
@@ -103,22 +101,20 @@ def serve(engine: Dispatcher, stdin, stdout: TextIO) -> None:
             return
 
 
-def _write_stream(engine: Dispatcher, name: str, reply: OpenStream, lines: InputLines, stdout: TextIO,
-                  started: float):
-    """Write a streaming response whose first line was begun at ``started``.  Returns the
-    input that ended it (END at the end of input), or None when the stream ended by itself."""
+def _write_stream(engine: Dispatcher, name: str, reply: OpenStream, lines: InputLines, stdout: TextIO):
+    """Write a streaming response.  Returns the input that ended it (END at the end of
+    input), or None when the stream ended by itself."""
     stdout.write(f"{reply.head}\n{reply.first}\n")
     stdout.flush()
     stream, ending = reply.stream, None
+    wait = 0.0 if stream.paced and stream.interval is not None else stream.interval
     while True:
         if stream.until_input:
-            wait = None if stream.interval is None else max(0.0, started + stream.interval - time.monotonic())
             try:
                 ending = lines.get(timeout=wait)
                 break
             except queue.Empty:
                 pass
-        started = time.monotonic()
         line = engine.next_line(name, stream)
         if line is None:
             break
