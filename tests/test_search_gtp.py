@@ -248,10 +248,12 @@ def test_under_byo_yomi_the_clock_decides_the_thinking_time(dual9):
         assert move != "resign" and engine.game.move_number == number + 1
     assert engine.session.clock.players[BLACK].count_left == 3
     assert engine.session.clock.players[WHITE].count_left == 3
-    ok(engine.handle("time_left b 0.4 1"))  # the controller's word: 0.4 s left in the last period
+    ok(engine.handle("time_left b 2 1"))  # the controller's word: 2 s left in the last period
+    assert engine.session.clock.seconds_for_move(BLACK, 4, 81) == pytest.approx(1.5)  # 0.5 s kept back
     start = time.monotonic()
     ok(engine.handle("genmove b"))
-    assert time.monotonic() - start < 0.4
+    elapsed = time.monotonic() - start
+    assert 1.0 < elapsed < 2.0 and agent.last_result.seconds <= 1.5 + 0.05
 
 
 def test_the_tree_follows_play_and_genmove_and_is_dropped_on_undo_and_new_games(dual9, tmp_path):
