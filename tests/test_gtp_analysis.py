@@ -114,7 +114,7 @@ def test_analysis_arguments_in_every_spelling(agent):
 
 def test_an_analyzer_plugs_in_without_touching_the_commands():
     class FixedAnalyzer:
-        def analyze(self, board, color, max_moves, deadline=None):
+        def analyze(self, board, color, max_moves, deadline=None, stop=None):
             move = MoveInfo(from_gtp("C3", board.size), 77, 0.8125, 0.25, (from_gtp("C3", board.size),), 0)
             return Analysis(color, RootInfo(0.8, 77), (move,))
 

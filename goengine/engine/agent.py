@@ -134,6 +134,13 @@ def load_agent(path: str | os.PathLike | None = None, device: str = "cpu", **kwa
 # --------------------------------------------------------------------------- agents
 
 
+def most_probable(probs: np.ndarray, n: int) -> list[tuple[int, float]]:
+    """The ``n`` points of largest probability with it, best first (ties: lower point
+    first); points of probability 0 (illegal) are left out."""
+    order = np.argsort(-probs, kind="stable")[: max(n, 0)]
+    return [(int(p), float(probs[p])) for p in order if probs[p] > 0]
+
+
 def masked_softmax(logits: np.ndarray, mask: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """softmax(logits / temperature) over ``mask``; zeros elsewhere (all zeros if mask is empty)."""
     out = np.zeros(logits.shape, dtype=np.float64)
@@ -217,9 +224,7 @@ class PolicyAgent:
 
     def top_moves(self, board, n: int = 5, color: int | None = None) -> list[tuple[int, float]]:
         """The ``n`` most probable legal points with their probabilities, best first."""
-        probs = self.probabilities(board, color)
-        order = np.argsort(-probs, kind="stable")[: max(n, 0)]
-        return [(int(p), float(probs[p])) for p in order if probs[p] > 0]
+        return most_probable(self.probabilities(board, color), n)
 
     # -- move choice ------------------------------------------------------------------
 
@@ -350,6 +355,7 @@ __all__ = [
     "load_agent",
     "load_policy",
     "masked_softmax",
+    "most_probable",
     "require_size",
     "resolve_model_path",
     "score_for",

@@ -65,7 +65,16 @@ from typing import Callable
 import numpy as np
 
 from goengine.coords import EMPTY
-from goengine.engine.agent import AUTO, RESIGN, load_policy, opponent_just_passed, require_size, score_for
+from goengine.engine.agent import (
+    AUTO,
+    RESIGN,
+    load_policy,
+    most_probable,
+    opponent_just_passed,
+    require_size,
+    score_for,
+)
+from goengine.engine.analysis import MoveInfo
 from goengine.engine.evaluator import NetworkEvaluator, terminal_value
 
 LCB_Z = 1.96  # the lower confidence bound reported per move is winrate - LCB_Z * its standard error
@@ -191,24 +200,11 @@ def winrate(value: float) -> float:
 
 
 @dataclass(frozen=True)
-class MoveInfo:
-    """One root move as GUIs show it; ``winrate``/``lcb`` are for the side to move at the
-    root, ``pv`` the principal variation starting with ``move``, ``order`` the rank (0 =
-    best).  The fields before ``lcb`` are those of the GTP analyzer's MoveInfo."""
-
-    move: int
-    visits: int
-    winrate: float
-    prior: float
-    pv: tuple[int, ...]
-    order: int
-    lcb: float
-
-
-@dataclass(frozen=True)
 class SearchResult:
-    """The root after a search: its visited moves (best first), totals and the visits per
-    move (``visit_counts`` int64 [N*N + 1], pass last) for self-play records."""
+    """The root after a search: its visited moves (best first; ``MoveInfo`` of
+    ``goengine.engine.analysis``, winrates for the side to move at the root, ``lcb`` the
+    winrate less LCB_Z standard errors), totals and the visits per move
+    (``visit_counts`` int64 [N*N + 1], pass last) for self-play records."""
 
     to_play: int
     moves: tuple[MoveInfo, ...]
@@ -463,12 +459,12 @@ class SearchAgent:
 
     @classmethod
     def from_model(cls, path=None, device: str = "cpu", config: SearchConfig | None = None,
-                   **options) -> "SearchAgent":
+                   rng: np.random.Generator | int | None = None, **options) -> "SearchAgent":
         """A SearchAgent on the model file ``path`` (default: the shipped model);
         ``options`` are SearchConfig fields when no ``config`` is given."""
         model, info = load_policy(path, device=device)
         evaluator = NetworkEvaluator.from_model(model, info, device=device)
-        return cls(evaluator, config or SearchConfig(**options))
+        return cls(evaluator, config or SearchConfig(**options), rng=rng)
 
     @property
     def board_size(self) -> int | None:
@@ -489,6 +485,23 @@ class SearchAgent:
     def reset(self) -> None:
         """Forget the tree (a new game)."""
         self.search.root = None
+
+    # -- the network's view, without a search (hints, GoGui's policy boards, handicap) -----
+
+    def probabilities(self, board, color: int | None = None) -> np.ndarray:
+        """The evaluator's priors over the board points for ``color`` (default: side to
+        move) without pass, renormalised: the policy network's probabilities, as
+        PolicyAgent.probabilities gives them."""
+        color = board.to_play if color is None else color
+        require_size(self, board.size)
+        priors, _ = self.evaluator.evaluate([position_for(board, color)])
+        points = priors[0, :-1].astype(np.float64)
+        total = points.sum()
+        return points / total if total > 0 else points
+
+    def top_moves(self, board, n: int = 5, color: int | None = None) -> list[tuple[int, float]]:
+        """The ``n`` most probable legal points with their probabilities, best first."""
+        return most_probable(self.probabilities(board, color), n)
 
     # -- searching ------------------------------------------------------------------------
 
@@ -563,7 +576,6 @@ class SearchAgent:
 
 
 __all__ = [
-    "MoveInfo",
     "Node",
     "Search",
     "SearchAgent",

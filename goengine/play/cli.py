@@ -79,7 +79,7 @@ def _build_search_agent(model_path, device, temperature: float, seed: int | None
     config = SearchConfig(playouts=playouts or None, seconds=seconds, temperature=temperature,
                           **({} if resign else {"resign_threshold": None}))
     try:
-        return SearchAgent.from_model(model_path, device=device, config=config)
+        return SearchAgent.from_model(model_path, device=device, config=config, rng=seed)
     except (ModelNotFoundError, ModelFileError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -120,8 +120,10 @@ def _board_size(agent, size: int | None) -> int:
               help="0: the engine plays its most probable move; > 0 samples.")
 @click.option("--resign/--no-resign", default=True, show_default=True, help="Let the engine resign lost games.")
 @click.option("--ansi/--no-ansi", default=None, help="Colours (default: when stdout is a terminal).")
+@_search_options
 @_device_option
-def human(model_path, color, size, komi, sgf_out, sgf_dir, temperature, resign, ansi, device, threads):
+def human(model_path, color, size, komi, sgf_out, sgf_dir, temperature, resign, ansi, playouts, seconds, device,
+          threads):
     """Play against the network in the terminal (type 'help' at the prompt).
 
     The game is saved as SGF when it ends (or on quit, end of input, Ctrl-C), and the
@@ -131,7 +133,8 @@ def human(model_path, color, size, komi, sgf_out, sgf_dir, temperature, resign, 
 
     if sgf_out and sgf_dir:
         raise click.UsageError("give --sgf-out FILE or --sgf-dir FOLDER, not both")
-    agent = build_agent(model_path, device, threads, temperature=temperature, resign=resign)
+    agent = build_agent(model_path, device, threads, temperature=temperature, resign=resign,
+                        playouts=playouts, seconds=seconds)
     size = _board_size(agent, size)
     game = TerminalGame(
         agent,
@@ -160,14 +163,21 @@ def human(model_path, color, size, komi, sgf_out, sgf_dir, temperature, resign, 
               help="Sampling temperature (0 = greedy: every game identical).")
 @click.option("--max-moves", type=click.IntRange(min=1), default=None, help="Move cap (default 2*N*N).")
 @click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True,
-              help="Games played side by side (one network batch).")
+              help="Games played side by side (one network batch; without search only).")
 @click.option("--seed", type=int, default=None)
+@_search_options
 @_device_option
-def selfplay(games, out_dir, model_path, size, komi, temperature, max_moves, batch, seed, device, threads):
-    """Self-play games of the network against itself, written as SGF."""
+def selfplay(games, out_dir, model_path, size, komi, temperature, max_moves, batch, seed, playouts, seconds,
+             device, threads):
+    """Self-play games of the network against itself, written as SGF.
+
+    With --playouts/--time the moves come from the tree search, and every move of the
+    SGF carries the search's root visit counts (property GV, see goengine/sgf/visits.py).
+    """
     from goengine.play.selfplay import run_selfplay
 
-    agent = build_agent(model_path, device, threads, temperature=temperature)
+    agent = build_agent(model_path, device, threads, temperature=temperature, seed=seed, resign=False,
+                        playouts=playouts, seconds=seconds)
     size = _board_size(agent, size)
     paths = run_selfplay(agent, games, out_dir, size=size, komi=komi, temperature=temperature,
                          max_moves=max_moves, batch=batch, seed=seed)

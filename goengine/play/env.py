@@ -18,12 +18,18 @@ Opponents (``opponent=``)
     ``"random"``   uniform among legal moves that do not fill its own eye (seeded by reset)
     ``"policy"``   the policy network in ``opponent_model`` (default: the shipped model),
                    greedy or sampled with ``opponent_temperature``; it may resign
+    ``"search"``   the same network with the PUCT tree search (``goengine.engine.search``):
+                   ``opponent_playouts`` playouts (default 32) and/or ``opponent_seconds``
+                   per move, moves sampled by visits with ``opponent_temperature``; it
+                   may resign.  Its tree follows the episode and is dropped at reset
     ``"self"``     self-play: the agent chooses the moves of both colours; every
                    observation is from the side to move
     any other string: a GTP engine command line, e.g. ``"gnugo --mode gtp --level 1"``
                    (engines that know ``set_random_seed``, like GNU Go, get a seed
                    from the env's generator at each reset, so seeded resets replay)
-    an object with ``select_move(board)`` is used as it is.
+    an object with ``select_move(board)`` is used as it is (a ``SearchAgent`` with the
+                   options you want, for instance); one with ``reset()`` is reset at
+                   every episode's start.
 
 Episode
     The agent plays ``agent_color`` (``"black"``, ``"white"`` or ``"random"``; reset
@@ -84,6 +90,8 @@ class GoEnv(gym.Env):
         agent_color="black",
         opponent_model: str | None = None,
         opponent_temperature: float = 0.0,
+        opponent_playouts: int | None = 32,
+        opponent_seconds: float | None = None,
         max_moves: int | None = None,
         illegal_action: str = "lose",
         superko: bool = False,
@@ -118,10 +126,16 @@ class GoEnv(gym.Env):
             from goengine.engine.agent import RandomAgent
 
             self.opponent = RandomAgent()
-        elif isinstance(opponent, str) and opponent.strip().lower() == "policy":
+        elif isinstance(opponent, str) and opponent.strip().lower() in ("policy", "search"):
             from goengine.engine.agent import load_agent, require_size
+            from goengine.engine.search import SearchAgent, SearchConfig
 
-            self.opponent = load_agent(opponent_model, device=device, temperature=opponent_temperature)
+            if opponent.strip().lower() == "policy":
+                self.opponent = load_agent(opponent_model, device=device, temperature=opponent_temperature)
+            else:
+                config = SearchConfig(playouts=opponent_playouts, seconds=opponent_seconds,
+                                      temperature=opponent_temperature)
+                self.opponent = SearchAgent.from_model(opponent_model, device=device, config=config)
             require_size(self.opponent, self.size)
         elif isinstance(opponent, str):
             from goengine.play.gtp_client import GtpClient
@@ -227,6 +241,8 @@ class GoEnv(gym.Env):
         self.started = True
         if self.opponent is not None and hasattr(self.opponent, "rng"):
             self.opponent.rng = self.np_random  # reproducible under reset(seed=...)
+        if self.opponent is not None and hasattr(self.opponent, "reset"):
+            self.opponent.reset()  # a new game: a search's tree of the last one is no use
         if self.gtp is not None:
             self.gtp.send("clear_board")
             if self._gtp_seeds:  # e.g. GNU Go: reproducible under reset(seed=...)

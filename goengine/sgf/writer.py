@@ -8,6 +8,8 @@ Writing what :func:`goengine.sgf.read_game` read gives back the same record.
 
 from __future__ import annotations
 
+from typing import Mapping, Sequence
+
 from sgfmill import sgf_grammar, sgf_properties
 
 import goengine
@@ -17,15 +19,32 @@ from goengine.sgf.reader import GameRecord, default_first_player
 _COLOR_PROPERTY = {BLACK: "B", WHITE: "W"}
 
 
-def write_sgf(record: GameRecord, app: str = "goengine") -> str:
+def write_sgf(record: GameRecord, app: str = "goengine",
+              move_properties: Sequence[Mapping[str, str]] | None = None) -> str:
     """SGF text of ``record``'s game; ``AP`` is ``app:goengine-version``.
 
-    Raises ValueError for a record that is not a game (bad size, colour or point).
+    ``move_properties``: one mapping per move of further properties for its node, SGF
+    identifier -> text (escaped here), e.g. the visit counts of a self-play search.
+    Raises ValueError for a record that is not a game (bad size, colour or point) and
+    for properties that do not fit the moves.
     """
     size = check_size(record.size)
+    moves = [_move_node(color, point, size) for color, point in record.moves]
+    if move_properties is not None:
+        _add_properties(moves, move_properties)
     tree = sgf_grammar.Coarse_game_tree()
-    tree.sequence = [_root(record, app)] + [_move_node(color, point, size) for color, point in record.moves]
+    tree.sequence = [_root(record, app)] + moves
     return sgf_grammar.serialise_game_tree(tree).decode("utf-8")
+
+
+def _add_properties(nodes: list[dict[str, list[bytes]]], properties: Sequence[Mapping[str, str]]) -> None:
+    if len(properties) != len(nodes):
+        raise ValueError(f"{len(properties)} sets of move properties for {len(nodes)} moves")
+    for node, extra in zip(nodes, properties):
+        for identifier, text in extra.items():
+            if not (identifier.isascii() and identifier.isalpha() and identifier.isupper()) or identifier in node:
+                raise ValueError(f"not a property identifier a move node can take: {identifier!r}")
+            node[identifier] = [_escaped(text)]
 
 
 def _root(record: GameRecord, app: str) -> dict[str, list[bytes]]:

@@ -20,11 +20,16 @@ Each candidate move is one ``info`` entry; all entries share one line:
                    (floats; Sabaki reads a winrate with a ``.`` as a fraction)
 =================  ==========================================================================
 
-What the numbers mean comes from the analyzer (``goengine.engine.analysis``).  The
-policy network's analyzer has **no value estimate**: winrate and lcb are always 50%
-and scores 0, for every move; priors are the network's probabilities; visits are
-prior-proportional (at least 1, so Sabaki draws every listed move); the variation is
-the greedy policy's continuation.  A tree search will fill in real numbers.
+What the numbers mean comes from the analyzer (``goengine.engine.analysis``).  An
+engine that searches (``--playouts``/``--time``) reports its tree: real visits, the
+winrate of each move's subtree and a lower confidence bound of it, the most visited
+line as the variation.  Each line of a streaming analysis is one interval of search
+more on the same tree, and a new command stops the search at once.  The
+``genmove`` variants report the tree the move came from.  The policy network alone
+has **no value estimate**: winrate and lcb are always 50% for every move; priors are
+the network's probabilities; visits are prior-proportional (at least 1, so Sabaki
+draws every listed move); the variation is the greedy policy's continuation.  Scores
+are always 0: no analyzer estimates the score.
 
 Which GUI uses which: Sabaki picks the first of ``analyze``, ``kata-analyze``,
 ``lz-analyze`` that ``list_commands`` shows, so it uses ``analyze``.  Lizzie asks
@@ -38,6 +43,7 @@ Zero 0.15; without a dot it fails).  goengine therefore answers ``name`` with
 from __future__ import annotations
 
 import itertools
+import time
 
 from goengine.engine.analysis import Analysis, MoveInfo
 from goengine.play.gtp.args import AnalyzeArgs, AnalyzeRequest
@@ -65,18 +71,19 @@ def _entries(analysis: Analysis, vertex, fields) -> str:
 def lz_line(analysis: Analysis, vertex, request: AnalyzeRequest) -> str:
     def fields(m: MoveInfo) -> str:
         return (f"visits {m.visits} winrate {per_10000(m.winrate)} prior {per_10000(m.prior)} "
-                f"lcb {per_10000(m.winrate)}")
+                f"lcb {per_10000(m.lcb)}")
 
     return _entries(analysis, vertex, fields)
 
 
 NEUTRAL_SCORE = "0.0"  # no score estimate either (see the module docstring)
+FIRST_LINE_SECONDS = 1.0  # how long a search thinks before the only line of an analysis with interval 0
 
 
 def kata_line(analysis: Analysis, vertex, request: AnalyzeRequest) -> str:
     def fields(m: MoveInfo) -> str:
         return (f"visits {m.visits} winrate {fraction(m.winrate)} scoreMean {NEUTRAL_SCORE} "
-                f"scoreLead {NEUTRAL_SCORE} prior {fraction(m.prior)} lcb {fraction(m.winrate)}")
+                f"scoreLead {NEUTRAL_SCORE} prior {fraction(m.prior)} lcb {fraction(m.lcb)}")
 
     line = _entries(analysis, vertex, fields)
     if request.root_info:
@@ -93,23 +100,33 @@ def sabaki_line(analysis: Analysis, vertex, request: AnalyzeRequest) -> str:
 
 
 class AnalysisCommands(HandlerGroup):
-    def _line(self, formatter, request: AnalyzeRequest, deadline: float | None = None) -> str:
+    def _line(self, formatter, request: AnalyzeRequest) -> str:
+        """One line of a streaming analysis.  An analyzer that thinks until stopped (a
+        search) thinks for one interval, or until the controller sends something; the
+        policy network's answers at once, and the stream waits the interval instead."""
         session = self.session
         session.require_supported_size()
-        analysis = session.analyzer.analyze(session.board, request.color, request.max_moves, deadline)
+        ends = time.monotonic() + (request.interval or FIRST_LINE_SECONDS)
+
+        def stop() -> bool:
+            return session.input_pending() or time.monotonic() >= ends
+
+        analysis = session.analyzer.analyze(session.board, request.color, request.max_moves, stop=stop)
         return formatter(analysis, session.vertex, request)
 
     def _analyze(self, formatter, request: AnalyzeRequest) -> Stream:
         lines = (self._line(formatter, request) for _ in itertools.count())
-        return Stream(lines, request.interval, until_input=True)
+        paced = getattr(self.session.analyzer, "thinks_until_stopped", False)
+        return Stream(lines, request.interval, until_input=True, paced=paced)
 
     def _genmove(self, formatter, request: AnalyzeRequest) -> Stream:
         def lines():
-            color = request.color
-            with self.session.thinking(color) as deadline:
-                yield self._line(formatter, request, deadline)
-                move = self.session.choose_move(color)
-            yield f"play {self.session.commit(color, move)}"
+            session, color = self.session, request.color
+            session.require_supported_size()
+            with session.thinking(color) as deadline:
+                move, analysis = session.choose_move_with_analysis(color, request.max_moves, deadline)
+            yield formatter(analysis, session.vertex, request)
+            yield f"play {session.commit(color, move)}"
 
         return Stream(lines(), until_input=False)
 

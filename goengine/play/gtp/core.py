@@ -43,8 +43,8 @@ class CoreCommands(HandlerGroup):
 
     @command("genmove", Color())
     def genmove(self, color: int) -> str:
-        with self.session.thinking(color):
-            move = self.session.choose_move(color)
+        with self.session.thinking(color) as deadline:
+            move = self.session.choose_move(color, deadline=deadline)
         return self.session.commit(color, move)
 
     @command("reg_genmove", Color())
@@ -55,7 +55,7 @@ class CoreCommands(HandlerGroup):
     @command("undo")
     def undo(self) -> str:
         try:
-            self.session.game.undo()
+            self.session.undo()
         except IndexError:
             raise GtpFailure("cannot undo") from None
         return ""

@@ -17,8 +17,8 @@ from goengine.play.gtp.commands import HandlerGroup, command
 class KgsCommands(HandlerGroup):
     @command("kgs-genmove_cleanup", Color())
     def genmove_cleanup(self, color: int) -> str:
-        with self.session.thinking(color):
-            move = self.session.choose_move(color, cleanup=True)
+        with self.session.thinking(color) as deadline:
+            move = self.session.choose_move(color, cleanup=True, deadline=deadline)
         return self.session.commit(color, move)
 
     @command("kgs-game_over")

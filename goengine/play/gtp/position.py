@@ -95,7 +95,7 @@ class PositionCommands(HandlerGroup):
             game = Game.from_record(record, moves=moves, superko=self.session.superko)
         except IllegalMove as exc:
             raise GtpFailure(f"cannot load file (illegal move {exc.move_number})") from None
-        self.session.game = game
+        self.session.set_game(game)
         self.session.komi = float(record.komi)
         return ""
 

@@ -30,12 +30,15 @@ class Stream:
     ``until_input``: an analysis that goes on (a new line every ``interval`` seconds)
     until the controller sends anything; otherwise the lines end by themselves
     (``genmove_analyze``: progress lines, then ``play <vertex>``).  Either way the
-    response is ``=id`` on its own line, the lines, and a blank line.
+    response is ``=id`` on its own line, the lines, and a blank line.  ``paced``: making
+    each line takes the interval itself (a search thinks that long), so the loop does not
+    wait between lines, it only looks for input.
     """
 
     lines: Iterator[str]
     interval: float = 1.0
     until_input: bool = True
+    paced: bool = False
 
 
 def clean_line(line: str | bytes) -> str:

@@ -10,6 +10,12 @@ lock, which makes the interpreter abort at shutdown (``Fatal Python error:
 _enter_buffered_busy``).  A bare ``os.read`` holds no Python lock, so the process
 exits with status 0.  Streams without a descriptor (``io.StringIO`` in tests) are read
 line by line.
+
+A streaming analysis waits ``interval`` seconds for input after each line, unless its
+stream is ``paced``: then making a line takes the interval (a search grows its tree
+meanwhile), and the loop only looks for input between lines.  The session's
+``input_pending`` is pointed at the input queue, so such a line is cut short as soon
+as the controller sends anything.
 """
 
 from __future__ import annotations
@@ -65,10 +71,15 @@ class InputLines:
         """The next line (END at the end of input); raises queue.Empty after ``timeout`` seconds."""
         return self._lines.get(timeout=timeout)
 
+    def pending(self) -> bool:
+        """True when input (or its end) is waiting to be read."""
+        return not self._lines.empty()
+
 
 def serve(engine: Dispatcher, stdin, stdout: TextIO) -> None:
     """Answer GTP commands from ``stdin`` (text or binary) on ``stdout`` until quit or end of input."""
     lines = InputLines(stdin)
+    engine.session.input_pending = lines.pending
     pending = None
     while True:
         line = pending if pending is not None else lines.get()
@@ -96,10 +107,11 @@ def _write_stream(engine: Dispatcher, name: str, reply: OpenStream, lines: Input
     stdout.write(f"{reply.head}\n{reply.first}\n")
     stdout.flush()
     stream, ending = reply.stream, None
+    wait = 0.0 if stream.paced and stream.interval is not None else stream.interval
     while True:
         if stream.until_input:
             try:
-                ending = lines.get(timeout=stream.interval)
+                ending = lines.get(timeout=wait)
                 break
             except queue.Empty:
                 pass

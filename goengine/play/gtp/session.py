@@ -4,20 +4,32 @@ The game is a ``goengine.game.Game``: the board, the moves, how the game ended a
 its SGF record.  A GTP controller owns the flow of the game, so the session follows
 it: a ``play`` after two passes or a resignation reopens the game (as ``kgs-genmove_cleanup``
 needs), and ``undo`` takes back the last move.
+
+A searching agent (``goengine.engine.search.SearchAgent``) keeps its tree from move to
+move: the moves of ``play`` and ``genmove`` walk down it.  A new game (``boardsize``,
+``clear_board``), ``loadsgf`` and ``undo`` drop it (the agent's ``reset()``), since the
+new position is not below the old root.  Under a running clock the clock decides how
+long a searching agent thinks: ``Clock.seconds_for_move`` becomes the search's time
+for that move in place of ``--time`` (the ``--playouts`` cap still holds); without a
+clock the agent's own budget does.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from goengine.coords import to_gtp
 from goengine.engine.agent import RESIGN, BoardSizeError, require_size
 from goengine.engine.timecontrol import Clock
 from goengine.game import Game
 from goengine.play.gtp.protocol import GtpFailure
+
+if TYPE_CHECKING:
+    from goengine.engine.analysis import Analysis
 
 
 class Session:
@@ -27,9 +39,13 @@ class Session:
     ``probabilities``/``top_moves`` for analysis) or a zero-argument callable that
     returns one, called on first need (so the engine answers ``name`` at once and
     reports a model that cannot be loaded as a GTP error).  ``analyzer``: what the
-    analysis commands ask (``goengine.engine.analysis``); default: a PolicyAnalyzer of
-    the agent.  ``size``: the starting board size (default: the agent's
-    ``board_size``, else 19).
+    analysis commands ask (``goengine.engine.analysis``); default: a SearchAnalyzer
+    when the agent searches (a ``SearchAgent``), else a PolicyAnalyzer of the agent.
+    ``size``: the starting board size (default: the agent's ``board_size``, else 19).
+
+    ``input_pending()`` says whether the controller has sent more input.  ``serve``
+    points it at its input queue, so that a search that streams analysis stops as soon
+    as a new command arrives instead of at the end of its interval.
     """
 
     def __init__(self, agent, size: int | None = None, komi: float = 7.5, superko: bool = False,
@@ -49,12 +65,29 @@ class Session:
         self.analysis_moves = analysis_moves
         self.pv_length = pv_length
         self.log = log if log is not None else sys.stderr
+        self.input_pending: Callable[[], bool] = lambda: False
         self.new_game(int(size or getattr(self._agent, "board_size", None) or 19))
 
     # -- state ----------------------------------------------------------------------------
 
     def new_game(self, size: int | None = None) -> None:
-        self.game = Game(size or self.size, self.komi, superko=self.superko)
+        self.set_game(Game(size or self.size, self.komi, superko=self.superko))
+
+    def set_game(self, game: Game) -> None:
+        """Play on in ``game`` (a new one, or one loaded from SGF)."""
+        self.game = game
+        self._forget_tree()
+
+    def undo(self) -> None:
+        """Take back the last move; IndexError when there is none."""
+        self.game.undo()
+        self._forget_tree()
+
+    def _forget_tree(self) -> None:
+        """Drop what the agent kept of the old position (a search's tree), if it keeps any."""
+        reset = getattr(self._agent, "reset", None)
+        if reset is not None:
+            reset()
 
     @property
     def board(self):
@@ -74,11 +107,21 @@ class Session:
         return self._agent
 
     @property
+    def searching(self) -> bool:
+        """True when the agent chooses its moves by tree search."""
+        from goengine.engine.search import SearchAgent
+
+        return isinstance(self.agent, SearchAgent)
+
+    @property
     def analyzer(self):
         if self._analyzer is None:
-            from goengine.engine.analysis import PolicyAnalyzer
+            from goengine.engine.analysis import PolicyAnalyzer, SearchAnalyzer
 
-            self._analyzer = PolicyAnalyzer(self.agent, pv_length=self.pv_length)
+            if self.searching:
+                self._analyzer = SearchAnalyzer(self.agent)
+            else:
+                self._analyzer = PolicyAnalyzer(self.agent, pv_length=self.pv_length)
         return self._analyzer
 
     def warm_up(self) -> None:
@@ -128,18 +171,35 @@ class Session:
         finally:
             self.clock.spend(color, time.monotonic() - start)
 
-    def choose_move(self, color: int, cleanup: bool = False) -> int:
+    def choose_move(self, color: int, cleanup: bool = False, deadline: float = math.inf) -> int:
         """The agent's move for ``color`` (a point, the pass point or RESIGN), always legal.
 
-        ``cleanup``: never resign and never pass early (KGS's clean-up phase)."""
+        ``cleanup``: never resign and never pass early (KGS's clean-up phase).
+        ``deadline``: the ``time.monotonic()`` instant the clock allows (``thinking``);
+        a searching agent searches until then at most (see the module docstring)."""
         self.require_supported_size()
-        if cleanup:
-            move = self.agent.select_move(self.board, color, allow_resign=False, allow_early_pass=False)
-        else:
-            move = self.agent.select_move(self.board, color)
+        options = {"allow_resign": False, "allow_early_pass": False} if cleanup else {}
+        if self.searching and math.isfinite(deadline):
+            options.update(playouts=self.agent.config.playouts, seconds=max(deadline - time.monotonic(), 0.0))
+        move = self.agent.select_move(self.board, color, **options)
         if move != RESIGN and not self.board.is_legal(move, color):  # defensive: never answer an illegal move
             move = self.board.pass_point
         return move
+
+    def choose_move_with_analysis(self, color: int, max_moves: int, deadline: float) -> tuple[int, "Analysis"]:
+        """``color``'s move and the analysis shown with it (the ``genmove_analyze`` commands).
+
+        A search's analysis is the tree its move came from, read after the search without
+        more playouts; the policy network's is computed first, its variations as far as
+        ``deadline`` allows, and then the move.
+        """
+        if self.searching:
+            move = self.choose_move(color, deadline=deadline)
+            analysis = self.analyzer.analyze(self.board, color, max_moves, deadline=time.monotonic())
+        else:
+            analysis = self.analyzer.analyze(self.board, color, max_moves, deadline)
+            move = self.choose_move(color)
+        return move, analysis
 
     def commit(self, color: int, move: int) -> str:
         """Make ``move`` ``color``'s move in the game and return it as GTP text."""
