@@ -5,11 +5,9 @@ interoperation with GNU Go as the peer.  GUI sessions over pipes: tests/test_gtp
 from __future__ import annotations
 
 import io
-import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from goengine.play.gtp.args import Color, Int, Optional, Vertex
 from goengine.play.gtp.commands import HandlerGroup, command
 from goengine.play.gtp_client import GtpClient, GtpError
 from goengine.sgf import read_game
+from gtp_replies import err, ok, served_on_a_pipe
 
 ROOT = Path(__file__).resolve().parent.parent
 INFO = re.compile(
@@ -43,15 +42,8 @@ def engine(model9):
     return GtpEngine(PolicyAgent(model, info, resign_threshold=None), log=io.StringIO())
 
 
-def ok(response: str) -> str:
-    """The text of a success response (id removed)."""
-    assert response.startswith("=") and response.endswith("\n\n"), response
-    return re.sub(r"^=\d*", "", response).strip()
 
 
-def err(response: str) -> str:
-    assert response.startswith("?") and response.endswith("\n\n"), response
-    return re.sub(r"^\?\d*", "", response).strip()
 
 
 def blocks(output: str) -> list[str]:
@@ -378,18 +370,12 @@ def test_serve_answers_in_order_and_stops_at_quit():
 def test_serve_streams_lz_analyze_until_the_next_command(model9):
     model, info = load_model(model9)
     engine = GtpEngine(PolicyAgent(model, info), log=io.StringIO())
-    read_fd, write_fd = os.pipe()
-    stdin = os.fdopen(read_fd, "rb")
-    out = io.StringIO()
-    thread = threading.Thread(target=serve, args=(engine, stdin, out), daemon=True)
-    thread.start()
-    with os.fdopen(write_fd, "wb", buffering=0) as feed:
+    with served_on_a_pipe(engine) as (feed, out, thread):
         feed.write(b"1 lz-analyze b 2\n")
         time.sleep(0.5)
         feed.write(b"2 name\n3 quit\n")
         thread.join(timeout=20)
     assert not thread.is_alive()
-    stdin.close()
     text = out.getvalue()
     first, rest = text.split("\n\n", 1)
     head, *updates = first.split("\n")

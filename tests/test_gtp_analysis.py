@@ -19,6 +19,7 @@ from goengine.play.gtp import GtpEngine
 from goengine.play.gtp.analysis import fraction, kata_line, lz_line, per_10000, sabaki_line
 from goengine.play.gtp.args import AnalyzeRequest
 from goengine.play.gtp.gogui import ANALYZE_COMMANDS, percent_label
+from gtp_replies import err, ok
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 TINY_MODEL = {"point_bias": True}  # model9 (tests/conftest.py): distinct priors
@@ -30,14 +31,8 @@ def agent(model9):
     return PolicyAgent(model, info, resign_threshold=None)
 
 
-def ok(response: str) -> str:
-    assert response.startswith("=") and response.endswith("\n\n"), response
-    return re.sub(r"^=\d*", "", response).strip()
 
 
-def err(response: str) -> str:
-    assert response.startswith("?") and response.endswith("\n\n"), response
-    return re.sub(r"^\?\d*", "", response).strip()
 
 
 # ---------------------------------------------------------------------- the analyzer

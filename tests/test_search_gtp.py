@@ -5,9 +5,7 @@ Tiny 9x9 networks with a value head whose output is not constant."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import threading
 import time
 
 import pytest
@@ -17,7 +15,8 @@ from goengine.board import Board
 from goengine.coords import BLACK, WHITE, from_gtp, to_gtp
 from goengine.engine.analysis import MoveInfo, PolicyAnalyzer, SearchAnalyzer
 from goengine.engine.search import SearchAgent
-from goengine.play.gtp import GtpEngine, serve
+from goengine.play.gtp import GtpEngine
+from gtp_replies import ok, served_on_a_pipe
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
@@ -49,9 +48,6 @@ def searcher(model, **options):
     return SearchAgent.from_model(model, **options)
 
 
-def ok(response: str) -> str:
-    assert response.startswith("=") and response.endswith("\n\n"), response
-    return re.sub(r"^=\d*", "", response).strip()
 
 
 def entries(line: str) -> list[tuple]:
@@ -188,12 +184,7 @@ def test_genmove_analyze_reports_the_tree_its_move_came_from(dual9):
 
 def test_streaming_search_grows_its_tree_and_stops_at_the_next_command(dual9):
     engine = GtpEngine(searcher(dual9, playouts=32), log=io.StringIO())
-    read_fd, write_fd = os.pipe()
-    stdin = os.fdopen(read_fd, "rb")
-    out = io.StringIO()
-    thread = threading.Thread(target=serve, args=(engine, stdin, out), daemon=True)
-    thread.start()
-    with os.fdopen(write_fd, "wb", buffering=0) as feed:
+    with served_on_a_pipe(engine) as (feed, out, thread):
         feed.write(b"1 kata-analyze b 20 rootInfo true\n")
         time.sleep(1.2)
         feed.write(b"2 name\n")
@@ -207,7 +198,6 @@ def test_streaming_search_grows_its_tree_and_stops_at_the_next_command(dual9):
         started = time.monotonic()
         thread.join(timeout=20)
     assert not thread.is_alive()
-    stdin.close()
     assert answered < 0.5 and time.monotonic() - started < 1.0
     first, second, third, fourth = out.getvalue().split("\n\n")[:4]
     head, *updates = first.split("\n")

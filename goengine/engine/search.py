@@ -74,8 +74,8 @@ from goengine.engine.agent import (
     require_size,
     score_for,
 )
-from goengine.engine.analysis import MoveInfo
-from goengine.engine.evaluator import NetworkEvaluator, terminal_value
+from goengine.engine.analysis import MoveInfo, PolicyAnalyzer, SearchAnalyzer
+from goengine.engine.evaluator import NetworkEvaluator, has_value_head, terminal_value
 
 LCB_Z = 1.96  # the lower confidence bound reported per move is winrate - LCB_Z * its standard error
 
@@ -575,7 +575,26 @@ class SearchAgent:
         return winrate(root.value_sum / root.visits) < threshold and best_rate < threshold
 
 
+
+def analyzer_for(agent, playouts: int | None = None, pv_length: int = 6):
+    """The analyzer a GUI front door (GTP analysis commands, KataGo JSON) uses for ``agent``.
+
+    A searching agent is analysed by its own tree.  An agent that plays the raw network
+    but whose network has a value head is analysed by a tree search on that same
+    network: analysis exists to show winrates, and the value head gives real ones even
+    when moves are played without reading ahead.  Only a policy-only network falls back
+    to the PolicyAnalyzer and its neutral 50%.  ``playouts`` caps each analysis call
+    (KataGo's maxVisits); ``pv_length`` is the PolicyAnalyzer's variation length.
+    """
+    if isinstance(agent, SearchAgent):
+        return SearchAnalyzer(agent, playouts=playouts)
+    if has_value_head(getattr(agent, "model", None)):
+        searcher = SearchAgent(NetworkEvaluator(agent), SearchConfig(playouts=playouts or SearchConfig.playouts))
+        return SearchAnalyzer(searcher, playouts=playouts)
+    return PolicyAnalyzer(agent, pv_length=pv_length, **({} if playouts is None else {"visits_scale": playouts}))
+
 __all__ = [
+    "analyzer_for",
     "Node",
     "Search",
     "SearchAgent",

@@ -18,9 +18,10 @@ are from the side ``reportAnalysisWinratesAs`` names (an ``overrideSettings`` en
 BLACK by default, as in KataGo's example analysis config, and as KaTrain asks).
 
 The numbers come from an analyzer (``goengine.engine.analysis``): ``analyzer_for(max_visits)``
-builds one per query, so a tree search can stand in for the policy network's
-analyzer without any change here.  The policy network alone has **no value
-estimate**: every winrate is 0.5 and every score 0, whoever is ahead.
+builds one per query (``analyzers``).  With a network that has a value head (the shipped
+one) that is a tree search of ``maxVisits`` playouts, with real visits and winrates; a
+policy-only network has **no value estimate**, and then every winrate is 0.5.  Scores
+are always 0: no head estimates them.
 
 Errors never end the program; they are answered as KataGo answers them:
 ``{"error": "...", "field": "moves", "id": "q1"}`` for a bad query (an illegal move
@@ -45,7 +46,7 @@ from typing import Callable, Iterable, Iterator, TextIO
 from goengine.board import Board, IllegalMove
 from goengine.coords import BLACK, MAX_SIZE, MIN_SIZE, WHITE, from_gtp, to_gtp
 from goengine.engine.agent import BoardSizeError, require_size
-from goengine.engine.analysis import Analysis, Analyzer, PolicyAnalyzer
+from goengine.engine.analysis import Analysis, Analyzer
 from goengine.sgf import GameRecord
 
 NEUTRAL_SCORE = 0.0  # the policy network has no score estimate either
@@ -378,9 +379,13 @@ def _error(ident, message: str, field_name: str | None = None) -> dict:
     return answer
 
 
-def policy_analyzers(agent) -> Callable[[int], Analyzer]:
-    """Analyzers of the policy network alone: visits are ``max_visits`` shared out by prior."""
-    return lambda max_visits: PolicyAnalyzer(agent, visits_scale=max_visits)
+def analyzers(agent) -> Callable[[int], Analyzer]:
+    """One analyzer per query, its playouts capped by the query's ``maxVisits``
+    (``goengine.engine.search.analyzer_for``: a tree search when the network has a value
+    head or the agent searches; otherwise the policy alone, visits shared out by prior)."""
+    from goengine.engine.search import analyzer_for
+
+    return lambda max_visits: analyzer_for(agent, playouts=max_visits)
 
 
 def serve(engine: AnalysisEngine, stdin: Iterable, stdout: TextIO) -> None:
@@ -401,4 +406,4 @@ def serve(engine: AnalysisEngine, stdin: Iterable, stdout: TextIO) -> None:
             stdout.flush()
 
 
-__all__ = ["AnalysisEngine", "Query", "QueryError", "parse_query", "policy_analyzers", "policy_list", "serve"]
+__all__ = ["AnalysisEngine", "Query", "QueryError", "parse_query", "analyzers", "policy_list", "serve"]

@@ -324,17 +324,24 @@ def analysis(model_path, visits, candidates, device, threads):
     """KataGo's JSON analysis protocol on stdin/stdout (for KaTrain and other analysis tools).
 
     One JSON query per line, answered by id with moveInfos, rootInfo and (on request) the
-    policy.  There is no value estimate yet: winrates are 0.5 and scores 0 everywhere.
+    policy.  With a value head (the shipped network has one) each query is a tree search of
+    maxVisits playouts, with real visits and winrates; a policy-only network shares the
+    visits out by prior and reports 0.5.  Scores (scoreLead) are always 0: the network
+    has no score head.
     """
     import goengine
-    from goengine.play.analysis import AnalysisEngine, policy_analyzers, serve
+    from goengine.engine.analysis import PolicyAnalyzer
+    from goengine.engine.search import analyzer_for
+    from goengine.play.analysis import AnalysisEngine, analyzers, serve
 
     agent = build_agent(model_path, device, threads)
     stdin, stdout = _protocol_streams()
-    engine = AnalysisEngine(agent, policy_analyzers(agent), default_visits=visits, candidates=candidates,
+    engine = AnalysisEngine(agent, analyzers(agent), default_visits=visits, candidates=candidates,
                             version=goengine.__version__)
+    searching = not isinstance(analyzer_for(agent), PolicyAnalyzer)
     print(f"goengine analysis: model {agent.info.get('path')} ({agent.board_size}x{agent.board_size}) ready; "
-          "no value estimate: winrates are 0.5 and scores 0", file=sys.stderr)
+          + ("tree search with the value head" if searching else "policy only, no value estimate: winrates are 0.5")
+          + "; scores are 0", file=sys.stderr)
     try:
         serve(engine, stdin, stdout)
     except KeyboardInterrupt:

@@ -39,8 +39,9 @@ class Session:
     ``probabilities``/``top_moves`` for analysis) or a zero-argument callable that
     returns one, called on first need (so the engine answers ``name`` at once and
     reports a model that cannot be loaded as a GTP error).  ``analyzer``: what the
-    analysis commands ask (``goengine.engine.analysis``); default: a SearchAnalyzer
-    when the agent searches (a ``SearchAgent``), else a PolicyAnalyzer of the agent.
+    analysis commands ask (``goengine.engine.analysis``); default:
+    ``goengine.engine.search.analyzer_for(agent)`` (a tree search whenever the agent searches
+    or its network has a value head, else the policy alone).
     ``size``: the starting board size (default: the agent's ``board_size``, else 19).
 
     ``input_pending()`` says whether the controller has sent more input.  ``serve``
@@ -116,12 +117,9 @@ class Session:
     @property
     def analyzer(self):
         if self._analyzer is None:
-            from goengine.engine.analysis import PolicyAnalyzer, SearchAnalyzer
+            from goengine.engine.search import analyzer_for
 
-            if self.searching:
-                self._analyzer = SearchAnalyzer(self.agent)
-            else:
-                self._analyzer = PolicyAnalyzer(self.agent, pv_length=self.pv_length)
+            self._analyzer = analyzer_for(self.agent, pv_length=self.pv_length)
         return self._analyzer
 
     def warm_up(self) -> None:
