@@ -141,12 +141,14 @@ def test_the_search_agent_shows_the_networks_policy(dual9):
 # ------------------------------------------------------------------- GTP on a searching engine
 
 
-def test_gtp_engine_analyzes_with_the_tree_when_its_agent_searches(dual9):
+def test_gtp_engine_analyzes_with_the_tree_when_its_agent_searches(dual9, model9):
     from goengine.engine.agent import load_agent
 
     engine = GtpEngine(searcher(dual9, playouts=32), log=io.StringIO())
     assert isinstance(engine.session.analyzer, SearchAnalyzer)
-    assert isinstance(GtpEngine(load_agent(dual9), log=io.StringIO()).session.analyzer, PolicyAnalyzer)
+    # playing the raw network, a value head still gives analysis a tree; a policy-only net cannot
+    assert isinstance(GtpEngine(load_agent(dual9), log=io.StringIO()).session.analyzer, SearchAnalyzer)
+    assert isinstance(GtpEngine(load_agent(model9), log=io.StringIO()).session.analyzer, PolicyAnalyzer)
     engine.handle("play b e5")
     line = ok(engine.handle("kata-analyze w 30 maxmoves 100 rootInfo true"))
     found = entries(line)
@@ -269,3 +271,25 @@ def test_the_tree_follows_play_and_genmove_and_is_dropped_on_undo_and_new_games(
     ok(engine.handle(f"printsgf {sgf}"))
     ok(engine.handle(f"loadsgf {sgf}"))
     assert agent.search.root is None
+
+
+def test_katago_json_analysis_searches_when_the_network_has_a_value_head(dual9, model9):
+    """KaTrain's queries get tree visits and value-head winrates from a dual-head net played
+    raw; a policy-only net answers with prior-shared visits and the neutral 50%."""
+    import json
+
+    from goengine.engine.agent import load_agent
+    from goengine.play.analysis import AnalysisEngine, analyzers
+
+    query = json.dumps({"id": "q", "moves": [["B", "E5"]], "rules": "chinese", "komi": 7.5,
+                        "boardXSize": 9, "boardYSize": 9, "maxVisits": 24})
+    answers = {}
+    for name, model in (("dual", dual9), ("policy", model9)):
+        agent = load_agent(model)
+        (answer,) = AnalysisEngine(agent, analyzers(agent)).handle_line(query)
+        answers[name] = answer
+    searched = answers["dual"]
+    assert searched["id"] == "q" and searched["rootInfo"]["visits"] >= 24
+    assert sum(m["visits"] for m in searched["moveInfos"]) <= searched["rootInfo"]["visits"]
+    assert len({round(m["winrate"], 6) for m in searched["moveInfos"]}) > 1
+    assert {m["winrate"] for m in answers["policy"]["moveInfos"]} == {0.5}
