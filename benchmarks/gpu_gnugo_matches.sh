@@ -2,19 +2,12 @@
 # GNU Go level 10 matches on a 16-core GPU machine, the protocol of data/MODEL.md: 2-game matches (colours
 # alternate) with a different GNU Go --seed each, many at a time, every game scored by a GNU Go referee.
 #   RAW_PAIRS pairs for the raw network (--playouts 0), SEARCH_PAIRS pairs with PLAYOUTS-playout search.
-# Same inputs as gpu_session.sh (.gpu/bin/gnugo.gz, .gpu/lib, .whl). Results: $OUT/gnugo-matches.tar.gz.
+# Same inputs as gpu_session.sh (.gpu/bin/gnugo.gz, .gpu/lib, .whl; benchmarks/gpu_setup.sh). Results: $OUT/gnugo-matches.tar.gz.
 set -u
-OUT=${OUT:-/tmp/gpu-out}; DEVICE=${DEVICE:-cuda}; PY=${PY:-python3}
+OUT=${OUT:-/tmp/gpu-out}; DEVICE=${DEVICE:-cuda}
 RAW_PAIRS=${RAW_PAIRS:-20}; SEARCH_PAIRS=${SEARCH_PAIRS:-3}; PLAYOUTS=${PLAYOUTS:-32}; PARALLEL=${PARALLEL:-23}
 LIMIT=${LIMIT:-210}
-export PYTHONUNBUFFERED=1
-if [ -d .whl ] && ! $PY -c "import sgfmill, gymnasium" 2>/dev/null; then
-  $PY -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
-fi
-export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$PWD"
-GG=/tmp/gg/bin/gnugo
-mkdir -p /tmp/gg/bin && gunzip -c .gpu/bin/gnugo.gz > /tmp/gg/gnugo.bin && chmod +x /tmp/gg/gnugo.bin
-printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec /tmp/gg/gnugo.bin "$@"\n' "$PWD/.gpu/lib" > $GG && chmod +x $GG
+. benchmarks/gpu_setup.sh
 R=/tmp/gm; mkdir -p $R "$OUT"
 job() {  # kind pair
   local kind=$1 pair=$2 playouts=0 seed=$((1000 + $2))

@@ -31,8 +31,6 @@ TRAIN_LIMIT=${TRAIN_LIMIT:-200}
 MATCH_LIMIT=${MATCH_LIMIT:-230}
 MAX_GAMES=${MAX_GAMES:-100000}
 MAX_MOVES=${MAX_MOVES:-600}
-export PYTHONUNBUFFERED=1
-PY=${PY:-python3}
 L=/tmp/gpu/logs
 mkdir -p "$OUT" $L /tmp/gpu/sgf
 pack() { tar -czf "$OUT/results.tar.gz" -C /tmp/gpu logs sgf; }
@@ -40,17 +38,7 @@ T0=$(date +%s)
 say() { echo "[$(( $(date +%s) - T0 ))s] $*" | tee -a "$L/timeline.txt"; }
 
 # --- set-up: packages the image lacks, GNU Go, the source tree on PYTHONPATH
-if [ -d .whl ] && ! $PY -c "import sgfmill, gymnasium" 2>/dev/null; then
-  $PY -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
-fi
-export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$PWD"
-GG=/tmp/gg/bin/gnugo
-if [ -f .gpu/bin/gnugo.gz ]; then
-  mkdir -p /tmp/gg/bin && gunzip -c .gpu/bin/gnugo.gz > /tmp/gg/gnugo.bin && chmod +x /tmp/gg/gnugo.bin
-  printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec /tmp/gg/gnugo.bin "$@"\n' "$PWD/.gpu/lib" > $GG && chmod +x $GG
-else
-  GG=$(command -v gnugo || echo /usr/games/gnugo)
-fi
+. benchmarks/gpu_setup.sh
 $GG --version | head -1 | tee "$L/gnugo-version.txt"
 nvidia-smi -L > "$L/device.txt" 2>&1; $PY -c "import torch; print(torch.__version__)" >> "$L/device.txt"
 D=.gpu/tygem

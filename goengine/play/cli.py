@@ -57,31 +57,26 @@ def build_agent(model_path=None, device: str = "cpu", threads: int = 1, temperat
     from goengine.nn.modelfile import ModelFileError
 
     torch.set_num_threads(threads)
-    if playouts or seconds:
-        return _build_search_agent(model_path, device, temperature, seed, resign, playouts, seconds)
-    if not resign:
-        resign_kwargs = {"resign_threshold": None}
-    else:
-        resign_kwargs = {} if resign_margin is None else {"resign_threshold": resign_margin}
     try:
+        if playouts or seconds:
+            return _search_agent(model_path, device, temperature, seed, resign, playouts, seconds)
+        if not resign:
+            resign_kwargs = {"resign_threshold": None}
+        else:
+            resign_kwargs = {} if resign_margin is None else {"resign_threshold": resign_margin}
         return load_agent(model_path, device=device, temperature=temperature, rng=seed, **resign_kwargs)
     except (ModelNotFoundError, ModelFileError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def _build_search_agent(model_path, device, temperature: float, seed: int | None, resign: bool,
-                        playouts: int, seconds: float | None):
+def _search_agent(model_path, device, temperature: float, seed: int | None, resign: bool,
+                  playouts: int, seconds: float | None):
     """A SearchAgent (goengine.engine.search): ``playouts`` per move and/or ``seconds`` per move."""
-    from goengine.engine.agent import ModelNotFoundError
     from goengine.engine.search import SearchAgent, SearchConfig
-    from goengine.nn.modelfile import ModelFileError
 
     config = SearchConfig(playouts=playouts or None, seconds=seconds, temperature=temperature,
                           **({} if resign else {"resign_threshold": None}))
-    try:
-        return SearchAgent.from_model(model_path, device=device, config=config, rng=seed)
-    except (ModelNotFoundError, ModelFileError) as exc:
-        raise click.ClickException(str(exc)) from None
+    return SearchAgent.from_model(model_path, device=device, config=config, rng=seed)
 
 
 def _search_options(f):
